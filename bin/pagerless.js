@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The CLI entry: load the TypeScript sources through tsx, so `npm ci` needs no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../shared/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

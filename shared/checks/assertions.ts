@@ -1,0 +1,86 @@
+/**
+ * Assertions on what a probe observed (`expect:` in monitors.yaml). Each returns null when it holds,
+ * or the reason it failed, worded for an alert.
+ */
+import { formatDuration } from '../config/duration.ts';
+
+/** What one probe saw, before any assertion. */
+export interface Observation {
+  latencyMs: number;
+  status?: number;
+  body?: string;
+  /** Epoch ms when the server's certificate stops being valid (HTTPS only). */
+  certExpiresAt?: number;
+}
+
+/** `expect.status`: `2xx`, a list of codes, or a regular expression on the code. */
+export type StatusMatcher =
+  | { kind: 'class'; digit: number; text: string }
+  | { kind: 'list'; codes: number[]; text: string }
+  | { kind: 'regex'; regex: RegExp; text: string };
+
+export interface Expectations {
+  status?: StatusMatcher;
+  body?: RegExp;
+  maxLatencyMs?: number;
+  certDays?: number;
+}
+
+const STATUS_CLASS = /^([1-5])xx$/;
+
+/** Build a status matcher from the config value. Throws a SyntaxError on a bad regex. */
+export function statusMatcher(value: string | number | number[]): StatusMatcher {
+  if (typeof value === 'number') return { kind: 'list', codes: [value], text: String(value) };
+  if (Array.isArray(value)) return { kind: 'list', codes: value, text: value.join(', ') };
+  const cls = STATUS_CLASS.exec(value);
+  if (cls) return { kind: 'class', digit: Number(cls[1]), text: value };
+  return { kind: 'regex', regex: new RegExp(value), text: `/${value}/` };
+}
+
+export function statusMatches(m: StatusMatcher, status: number): boolean {
+  switch (m.kind) {
+    case 'class':
+      return Math.floor(status / 100) === m.digit;
+    case 'list':
+      return m.codes.includes(status);
+    case 'regex':
+      return m.regex.test(String(status));
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+export const assertions = {
+  status(obs: Observation, e: Expectations): string | null {
+    if (!e.status || obs.status === undefined) return null;
+    return statusMatches(e.status, obs.status) ? null : `status ${obs.status} does not match ${e.status.text}`;
+  },
+  body(obs: Observation, e: Expectations): string | null {
+    if (!e.body || obs.body === undefined) return null;
+    e.body.lastIndex = 0;
+    return e.body.test(obs.body) ? null : `body does not match /${e.body.source}/`;
+  },
+  maxLatency(obs: Observation, e: Expectations): string | null {
+    if (e.maxLatencyMs === undefined || obs.latencyMs <= e.maxLatencyMs) return null;
+    return `took ${formatDuration(obs.latencyMs)}, over the ${formatDuration(e.maxLatencyMs)} limit`;
+  },
+  certDays(obs: Observation, e: Expectations, now: number): string | null {
+    if (e.certDays === undefined || obs.certExpiresAt === undefined) return null;
+    const daysLeft = (obs.certExpiresAt - now) / DAY_MS;
+    if (daysLeft >= e.certDays) return null;
+    const on = new Date(obs.certExpiresAt).toISOString().slice(0, 10);
+    return daysLeft < 0
+      ? `certificate expired on ${on}`
+      : `certificate expires in ${Math.floor(daysLeft)} days (on ${on}), under the ${e.certDays}-day minimum`;
+  },
+} satisfies Record<string, (obs: Observation, e: Expectations, now: number) => string | null>;
+
+/** Every failed assertion's reason, in a fixed order (status first: it explains the rest). */
+export function failedExpectations(obs: Observation, e: Expectations, now: number): string[] {
+  const reasons: string[] = [];
+  for (const assert of Object.values(assertions)) {
+    const reason = assert(obs, e, now);
+    if (reason) reasons.push(reason);
+  }
+  return reasons;
+}

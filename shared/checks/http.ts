@@ -1,0 +1,219 @@
+/**
+ * HTTP(S) checks. Every attempt opens a fresh connection (a monitor must see connection failures,
+ * not a pooled socket's luck), times each phase, and reads at most 1 MiB of the body.
+ */
+import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Client } from 'undici';
+import { z } from 'zod';
+import { httpUrl } from '../config/fields.ts';
+import type { PhaseTimings } from '../types.ts';
+import { describeNetworkError } from './errors.ts';
+import { defineCheckKind, type ProbeAttempt } from './kind.ts';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const MAX_BODY_BYTES = 1024 * 1024;
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+export const httpSpecSchema = z.strictObject({
+  url: httpUrl,
+  method: z.enum(METHODS).default('GET'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  basicAuth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
+  /** Redirects followed before the response is judged; 0 judges the 3xx itself. @default 5 */
+  redirects: z.int().min(0).max(20).default(5),
+  /** Query parameter that carries a fresh trace id on every request, shown in alerts. */
+  traceParam: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a plain query parameter name').optional(),
+  /** Accept any certificate (still reports its expiry). For self-signed test targets only. @default false */
+  insecure: z.boolean().default(false),
+});
+export type HttpSpec = z.infer<typeof httpSpecSchema>;
+
+/** One TLS context for every probe: the CA bundle is parsed once, not per connection. */
+const sharedSecureContext = tls.createSecureContext();
+
+export const http = defineCheckKind({
+  kind: 'http',
+  mode: 'probe',
+  schema: httpSpecSchema,
+  target: (spec) => `${spec.method} ${spec.url}`,
+  probe: (spec, ctx) => probeHttp(spec, ctx.timeoutMs),
+});
+
+interface Hop {
+  status: number;
+  location?: string;
+  body?: string;
+  timings: PhaseTimings;
+  certExpiresAt?: number;
+}
+
+/** Probe a URL once, following redirects, within `timeoutMs` overall. */
+export async function probeHttp(spec: HttpSpec, timeoutMs: number): Promise<ProbeAttempt> {
+  const start = performance.now();
+  const deadline = start + timeoutMs;
+  const traceId = spec.traceParam ? randomBytes(8).toString('hex') : undefined;
+  let url = new URL(spec.url);
+  if (spec.traceParam && traceId) url.searchParams.set(spec.traceParam, traceId);
+  let method: string = spec.method;
+  let body = spec.body;
+  let first: PhaseTimings | undefined;
+  for (let hop = 0; ; hop++) {
+    const where = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+    let result: Hop;
+    try {
+      result = await requestOnce(url, method, body, spec, deadline);
+    } catch (err) {
+      const latencyMs = performance.now() - start;
+      const reason = err instanceof DeadlineError
+        ? `timed out after ${timeoutMs}ms ${err.phase} (${url.host})`
+        : describeNetworkError(err, where);
+      return { ok: false, reason, latencyMs, traceId };
+    }
+    first ??= result.timings;
+    if (REDIRECT_CODES.has(result.status) && result.location && hop < spec.redirects) {
+      url = new URL(result.location, url);
+      if (result.status === 303 || ((result.status === 301 || result.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      continue;
+    }
+    const total = performance.now() - start;
+    const timings: PhaseTimings = { ...first, firstByte: result.timings.firstByte, total };
+    return {
+      ok: true,
+      status: result.status,
+      body: result.body,
+      latencyMs: total,
+      timings,
+      traceId,
+      certExpiresAt: result.certExpiresAt,
+      note: hop > 0 ? `after ${hop} redirect${hop > 1 ? 's' : ''} to ${url.href}` : undefined,
+    };
+  }
+}
+
+class DeadlineError extends Error {
+  constructor(readonly phase: string) {
+    super(`deadline passed ${phase}`);
+  }
+}
+
+async function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, deadline: number): Promise<Hop> {
+  const t0 = performance.now();
+  const timings: PhaseTimings = { total: 0 };
+  const https = url.protocol === 'https:';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port) || (https ? 443 : 80);
+  let phase = 'connecting';
+  let socket: net.Socket | undefined;
+  let certExpiresAt: number | undefined;
+
+  const client = new Client(url.origin, {
+    pipelining: 0,
+    connect(_opts, callback) {
+      void (async () => {
+        let address = host;
+        if (net.isIP(host) === 0) {
+          phase = 'resolving DNS';
+          address = (await lookup(host)).address;
+          timings.dns = performance.now() - t0;
+        }
+        phase = 'connecting';
+        const raw = net.connect({ host: address, port, noDelay: true });
+        socket = raw;
+        await onceConnected(raw, 'connect');
+        timings.connect = performance.now() - t0;
+        if (!https) return raw;
+        phase = 'in the TLS handshake';
+        const secure = tls.connect({
+          socket: raw,
+          servername: net.isIP(host) === 0 ? host : undefined,
+          secureContext: sharedSecureContext,
+          rejectUnauthorized: !spec.insecure,
+          ALPNProtocols: ['http/1.1'],
+        });
+        socket = secure;
+        await onceConnected(secure, 'secureConnect');
+        timings.tls = performance.now() - t0;
+        const validTo = secure.getPeerCertificate()?.valid_to;
+        if (validTo) certExpiresAt = Date.parse(validTo);
+        return secure;
+      })().then(
+        (s) => {
+          phase = 'waiting for the response';
+          callback(null, s as never);
+        },
+        (err: Error) => callback(err, null),
+      );
+    },
+  });
+
+  const controller = new AbortController();
+  const remaining = Math.max(1, deadline - performance.now());
+  const timer = setTimeout(() => {
+    controller.abort(new DeadlineError(phase));
+    socket?.destroy();
+  }, remaining);
+  try {
+    const headers: Record<string, string> = { 'user-agent': 'Pagerless/0.1 (+uptime monitor)', ...spec.headers };
+    if (spec.basicAuth) {
+      headers.authorization = `Basic ${Buffer.from(`${spec.basicAuth.username}:${spec.basicAuth.password}`).toString('base64')}`;
+    }
+    const res = await client.request({
+      path: `${url.pathname}${url.search}`,
+      method: method as 'GET',
+      headers,
+      body,
+      signal: controller.signal,
+      reset: true,
+    });
+    timings.firstByte = performance.now() - t0;
+    phase = 'reading the body';
+    let text: string | undefined;
+    if (method !== 'HEAD') {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        if (size < MAX_BODY_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      }
+      text = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
+    } else {
+      await res.body.dump();
+    }
+    timings.total = performance.now() - t0;
+    const location = res.headers.location;
+    return {
+      status: res.statusCode,
+      location: Array.isArray(location) ? location[0] : location,
+      body: text,
+      timings,
+      certExpiresAt,
+    };
+  } catch (err) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    client.destroy().catch(() => undefined);
+  }
+}
+
+function onceConnected(socket: net.Socket, event: 'connect' | 'secureConnect'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.once(event, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * Reading monitors.yaml: YAML with positions, `${env:NAME}` references, the strict schema, and
+ * errors that say file:line:col, key path and reason. The same words at validate, run and synth.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { compileConfig, type CompiledConfig } from './compile.ts';
+import { channels } from '../channels/index.ts';
+import { reactions } from '../reactions/index.ts';
+import { configSchema } from './schema.ts';
+
+export type KeyPath = (string | number)[];
+
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  col: number;
+  path: KeyPath;
+  message: string;
+}
+
+/** A config that cannot be used. `issues` is never empty; `message` lists them, one per line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+  }
+}
+
+/** `monitors.yaml:12:9: services[0].checks[1].http.url: "htp://x" must use http or https` */
+export function formatIssue(i: ConfigIssue): string {
+  return `${i.file}:${i.line}:${i.col}: ${formatPath(i.path) || '(top level)'}: ${i.message}`;
+}
+
+export function formatPath(path: KeyPath): string {
+  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n === 0 ? p : `.${p}`)).join('');
+}
+
+/** Where secrets and environment come from. Locally only `env`; on AWS also ssm and secret. */
+export type Env = Record<string, string | undefined>;
+
+/** Read, check and compile a config file. @throws ConfigError */
+export function loadConfig(file: string, env: Env = process.env): CompiledConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new ConfigError([{ file, line: 1, col: 1, path: [], message: `cannot read the config: ${reason}` }]);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** Check and compile config text. @throws ConfigError */
+export function parseConfig(text: string, file: string, env: Env = process.env): CompiledConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => lines.linePos(Math.max(0, Math.min(offset, text.length)));
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((e) => {
+      const pos = at(e.pos[0]);
+      return { file, line: pos.line, col: pos.col, path: [], message: `YAML: ${e.message.split('\n')[0]}` };
+    }));
+  }
+  const issues: ConfigIssue[] = [];
+  const locate = (path: KeyPath, unknownKey?: string) => {
+    const pos = at(nodeOffset(doc, path, unknownKey));
+    return { file, line: pos.line, col: pos.col };
+  };
+  const raw = substitute(doc.toJS({ maxAliasCount: 100 }), [], env, (path, message) => issues.push({ ...locate(path), path, message }));
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: [], message: 'expected a mapping with version, settings, defaults, channels, reactions and services' }]);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const iss of parsed.error.issues) {
+      for (const one of describeIssue(iss, raw)) issues.push({ ...locate(one.path, one.unknownKey), path: one.path, message: one.message });
+    }
+  }
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(dedupe(issues));
+  return compileConfig(parsed.data, file);
+}
+
+/** Replace `${env:NAME}` (and `${env:NAME:-default}`) in every string. */
+function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([a-z]+):([^}:]*)(?::-([^}]*))?\}/g, (whole, source: string, name: string, fallback: string | undefined) => {
+      if (source !== 'env') {
+        if (source === 'ssm' || source === 'secret') report(path, `${whole}: ${source} references are resolved only on AWS; use \${env:NAME} locally`);
+        else report(path, `${whole}: unknown reference source "${source}" (use env, ssm or secret)`);
+        return '';
+      }
+      const got = env[name];
+      if (got !== undefined) return got;
+      if (fallback !== undefined) return fallback;
+      report(path, `environment variable ${name} is not set (write \${env:${name}:-default} to give a default)`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...path, i], env, report));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, report)]));
+  }
+  return value;
+}
+
+interface Described {
+  path: KeyPath;
+  message: string;
+  unknownKey?: string;
+}
+
+/** Zod's issues in words that name the bad value. */
+function describeIssue(iss: z.core.$ZodIssue, root: unknown): Described[] {
+  const path = iss.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const value = valueAt(root, path);
+  switch (iss.code) {
+    case 'unrecognized_keys':
+      return iss.keys.map((key) => ({ path: [...path, key], unknownKey: key, message: `unknown key "${key}"` }));
+    case 'invalid_type':
+      if (value === undefined) return [{ path, message: `required key "${path.at(-1)}" is missing` }];
+      return [{ path, message: `expected ${iss.expected}, got ${show(value)}` }];
+    case 'invalid_value':
+      return [{ path, message: iss.values.length === 1 && iss.message !== 'Invalid input' && !iss.message.startsWith('Invalid')
+        ? iss.message
+        : `${show(value)} is not one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+    case 'invalid_union': {
+      const disc = (iss as { discriminator?: string }).discriminator ?? ((iss as { note?: string }).note === 'No matching discriminator' ? 'type' : undefined);
+      if (disc !== undefined || (value && typeof value === 'object' && 'type' in value)) {
+        const table = path[0] === 'reactions' ? 'reaction' : 'channel';
+        const where = path.at(-1) === 'type' ? path : [...path, 'type'];
+        const got = valueAt(root, where);
+        const known = Object.keys(table === 'reaction' ? reactions : channels).join(', ');
+        return [{ path: where, message: got === undefined ? `required key "type" is missing (one of ${known})` : `unknown ${table} type ${show(got)} (use one of ${known})` }];
+      }
+      if (path.at(-1) === 'status') return [{ path, message: `${show(value)} is not a status: use 2xx, a list like [200, 204], or a regular expression` }];
+      return [{ path, message: `${show(value)} is not valid here` }];
+    }
+    case 'too_small':
+      if (!iss.message.startsWith('Too small')) return [{ path, message: iss.message }];
+      return [{ path, message: Array.isArray(value) ? iss.message.replace(/^Too small: expected array to have >=?(\d+) items?$/, 'needs at least $1 entry') : `${show(value)} is too small (minimum ${String(iss.minimum)})` }];
+    case 'too_big':
+      return [{ path, message: `${show(value)} is too big (maximum ${String(iss.maximum)})` }];
+    case 'invalid_format':
+      return [{ path, message: `${show(value)} ${iss.message.startsWith('Invalid') ? `does not match the expected format ${iss.format === 'regex' ? '' : iss.format}`.trimEnd() : iss.message}` }];
+    default:
+      return [{ path, message: iss.message }];
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+function valueAt(root: unknown, path: KeyPath): unknown {
+  let v = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+/** Offset of the deepest node on the path (the key itself for an unknown key). */
+function nodeOffset(doc: Document, path: KeyPath, unknownKey?: string): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  for (const [n, step] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === step);
+      if (!pair) break;
+      const last = n === path.length - 1;
+      const keyNode = pair.key as YamlNode | null;
+      if (last && unknownKey !== undefined && keyNode?.range) return keyNode.range[0];
+      node = pair.value;
+      const valueRange = (pair.value as YamlNode | null)?.range;
+      offset = valueRange?.[0] ?? keyNode?.range?.[0] ?? offset;
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items) && typeof step === 'number') {
+      const item = (node as { items: YamlNode[] }).items[step];
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = formatIssue(i);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  }).sort((a, b) => a.line - b.line || a.col - b.col);
+}

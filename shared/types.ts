@@ -1,0 +1,125 @@
+/**
+ * The engine's domain types: what a probe reports, what the reducer keeps per check,
+ * and the effects it asks the outside world to carry out.
+ */
+
+/** Severity of a service, as in Cabot. */
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** Phase timings of one HTTP probe, in milliseconds. Absent phases (no TLS, an IP literal) are omitted. */
+export interface PhaseTimings {
+  dns?: number;
+  connect?: number;
+  tls?: number;
+  firstByte?: number;
+  total: number;
+}
+
+/** The verdict of one check round (after its immediate re-tries), from one region. */
+export interface ProbeResult {
+  /** Check id, `service/check`. */
+  check: string;
+  /** Region that ran the probe; `local` on one machine. Pushed results use the region `push`. */
+  region: string;
+  /** Epoch milliseconds when the round finished. */
+  at: number;
+  ok: boolean;
+  /** Wall time of the last attempt, in ms. */
+  latencyMs: number;
+  /** Why the round failed (or a short note on success), in words a person reads in an alert. */
+  reason: string;
+  /** Attempts made in this round (1 + re-tries used). */
+  attempts?: number;
+  /** The trace id appended to the URL when `traceParam` is set. */
+  traceId?: string;
+  timings?: PhaseTimings;
+  /** True for a result pushed by another tool (hook, failed ping, missed heartbeat): already confirmed. */
+  pushed?: boolean;
+}
+
+export type RegionStatus = 'pending' | 'up' | 'down';
+
+/** What the reducer remembers of one region of one check. Only fields that change on a transition. */
+export interface RegionState {
+  status: RegionStatus;
+  /** Consecutive failed rounds, capped so that a steady outage does not change the state. */
+  failures: number;
+  /** Consecutive good rounds, capped likewise. */
+  successes: number;
+  /** Epoch ms of the last status change. */
+  since: number;
+  /** Reason of the first failed round of the current failing streak. */
+  reason?: string;
+}
+
+/** An incident as every channel and the API see it. */
+export interface Incident {
+  id: string;
+  check: string;
+  service: string;
+  group: string | null;
+  severity: Severity;
+  /** ISO-8601, when the outage was confirmed. */
+  openedAt: string;
+  resolvedAt: string | null;
+  durationSeconds: number | null;
+  reason: string;
+  regions: Record<string, RegionStatus>;
+  traceId?: string;
+}
+
+/** Per-check reducer state. `version` is the optimistic-locking counter of the store. */
+export interface CheckState {
+  check: string;
+  version: number;
+  regions: Record<string, RegionState>;
+  /** The open incident, if any. */
+  incident: Incident | null;
+  /** Consecutive failed rounds of the check (any region), for reactions' `after`. Capped. */
+  failedRounds: number;
+  /** Epoch ms of each reaction's last run for this check (the cooldown ledger). */
+  reactions: Record<string, { lastRunAt?: number; lastSkipAt?: number }>;
+}
+
+export type NotifyEventName = 'incident.opened' | 'incident.resolved' | 'incident.reminder' | 'reaction.ran';
+
+/** A reaction's outcome, as recorded in the timeline and sent as `reaction.ran`. */
+export interface ReactionOutcome {
+  reaction: string;
+  type: string;
+  outcome: 'executed' | 'failed' | 'skipped';
+  detail: string;
+  at: string;
+}
+
+/** The body a webhook channel receives (DESIGN.md, "What a webhook channel receives"). */
+export interface NotifyEvent {
+  event: NotifyEventName;
+  incident: Incident;
+  reaction?: ReactionOutcome;
+}
+
+/** Effects are data: executed later, exactly once per `key`, from a persisted outbox. */
+export type Effect =
+  | { kind: 'notify'; key: string; channel: string; payload: NotifyEvent }
+  | {
+      kind: 'react';
+      key: string;
+      reaction: string;
+      check: string;
+      incident: Incident | null;
+      decision: 'run' | 'skip';
+      /** Why it was skipped, or what triggered it. */
+      why: string;
+      /** Channels to tell with `reaction.ran` once the outcome is known. */
+      announceTo: string[];
+    };
+
+/** One line in an incident's (or a check's) timeline. */
+export interface TimelineEntry {
+  check: string;
+  incidentId: string | null;
+  at: number;
+  kind: 'opened' | 'resolved' | 'reaction' | 'notified' | 'notify-failed';
+  detail: string;
+}
