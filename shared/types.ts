@@ -19,7 +19,7 @@ export interface PhaseTimings {
 export interface ProbeResult {
   /** Check id, `service/check`. */
   check: string;
-  /** Region that ran the probe; `local` on one machine. Pushed results use the region `push`. */
+  /** Region that ran the probe; `local` on one machine. Pushed results (hooks, heartbeats) use `push`. */
   region: string;
   /** Epoch milliseconds when the round finished. */
   at: number;
@@ -75,8 +75,6 @@ export interface CheckState {
   regions: Record<string, RegionState>;
   /** The open incident, if any. */
   incident: Incident | null;
-  /** Consecutive failed rounds of the check (any region), for reactions' `after`. Capped. */
-  failedRounds: number;
   /** Epoch ms of each reaction's last run for this check (the cooldown ledger). */
   reactions: Record<string, { lastRunAt?: number; lastSkipAt?: number }>;
 }

@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { describeNetworkError } from '../checks/errors.ts';
 import type { NotifyEvent, NotifyEventName } from '../types.ts';
 
 export const NOTIFY_EVENTS = ['incident.opened', 'incident.resolved', 'incident.reminder', 'reaction.ran'] as const satisfies readonly NotifyEventName[];
@@ -59,7 +60,7 @@ export async function postMessage(url: string, message: OutboundMessage, ctx: Se
     });
   } catch (err) {
     const e = err as Error & { code?: string };
-    const what = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${ctx.timeoutMs}ms` : `${e.code ?? e.name}: ${e.message}`;
+    const what = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${ctx.timeoutMs}ms` : describeNetworkError(err, new URL(url).host);
     throw new SendError(`POST ${redact(url)} failed: ${what}`, true, { cause: err });
   }
   const text = await res.body.text().catch(() => '');

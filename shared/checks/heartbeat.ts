@@ -20,7 +20,7 @@ export const heartbeat = defineCheckKind({
   async probe(spec, ctx) {
     const allowed = parseDuration(spec.every) + parseDuration(spec.grace);
     const last = ctx.lastPing(ctx.checkId);
-    const since = last ?? ctx.watchingSince;
+    const since = last ?? ctx.watchingSince(ctx.checkId);
     const age = ctx.now() - since;
     if (age <= allowed) return { ok: true, latencyMs: 0, note: last ? `last ping ${formatDuration(age)} ago` : 'waiting for the first ping' };
     const reason = last

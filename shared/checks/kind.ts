@@ -10,8 +10,8 @@ export interface ProbeContext {
   now(): number;
   /** Heartbeats: epoch ms of the last ping, or undefined when none came yet. */
   lastPing(checkId: string): number | undefined;
-  /** Epoch ms when the engine began watching (a heartbeat's first deadline counts from here). */
-  watchingSince: number;
+  /** Epoch ms when Pagerless began watching the check (a heartbeat's first deadline counts from here). */
+  watchingSince(checkId: string): number;
 }
 
 /** A probe's observation, or a failure that happened before anything could be observed. */

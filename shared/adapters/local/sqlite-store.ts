@@ -1,0 +1,243 @@
+/**
+ * The local store: one SQLite file (WAL) holding results, check states, incidents, their
+ * timelines, heartbeats and the effect outbox. A state change, its incident record and its effects
+ * are written in one transaction, so a crash (kill -9 included) never leaves half a transition.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Commit, EngineStore, OutboxItem } from '../../ports.ts';
+import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from '../../types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS results (
+  check_id TEXT NOT NULL, region TEXT NOT NULL, at INTEGER NOT NULL, ok INTEGER NOT NULL,
+  latency_ms REAL NOT NULL, reason TEXT NOT NULL, attempts INTEGER, trace_id TEXT, timings TEXT);
+CREATE INDEX IF NOT EXISTS results_by_check ON results (check_id, region, at);
+CREATE INDEX IF NOT EXISTS results_by_time ON results (at);
+CREATE TABLE IF NOT EXISTS states (check_id TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS incidents (
+  id TEXT PRIMARY KEY, check_id TEXT NOT NULL, opened_at INTEGER NOT NULL, resolved_at INTEGER, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS incidents_by_time ON incidents (opened_at);
+CREATE TABLE IF NOT EXISTS timeline (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, check_id TEXT NOT NULL, incident_id TEXT, at INTEGER NOT NULL,
+  kind TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS timeline_by_incident ON timeline (incident_id, seq);
+CREATE TABLE IF NOT EXISTS outbox (
+  key TEXT PRIMARY KEY, effect TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, settled_at INTEGER, last_error TEXT);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+CREATE TABLE IF NOT EXISTS pings (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS watched (check_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
+`;
+
+interface ResultRow {
+  check_id: string;
+  region: string;
+  at: number;
+  ok: number;
+  latency_ms: number;
+  reason: string;
+  attempts: number | null;
+  trace_id: string | null;
+  timings: string | null;
+}
+
+export class SqliteStore implements EngineStore {
+  readonly db: Database.Database;
+  private readonly stmt;
+
+  /** @param file path of the database file, or `:memory:`. */
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      insertResult: db.prepare(`INSERT INTO results (check_id, region, at, ok, latency_ms, reason, attempts, trace_id, timings)
+        VALUES (@check, @region, @at, @ok, @latencyMs, @reason, @attempts, @traceId, @timings)`),
+      latest: db.prepare(`SELECT r.* FROM results r JOIN (SELECT check_id, region, MAX(at) AS at FROM results GROUP BY check_id, region) m
+        ON r.check_id = m.check_id AND r.region = m.region AND r.at = m.at`),
+      recent: db.prepare('SELECT * FROM results WHERE check_id = ? ORDER BY at DESC LIMIT ?'),
+      prune: db.prepare('DELETE FROM results WHERE at < ?'),
+      pruneOutbox: db.prepare("DELETE FROM outbox WHERE status IN ('done', 'dead') AND settled_at < ?"),
+      getState: db.prepare('SELECT version, body FROM states WHERE check_id = ?'),
+      allStates: db.prepare('SELECT version, body FROM states'),
+      insertState: db.prepare('INSERT INTO states (check_id, version, body) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      updateState: db.prepare('UPDATE states SET version = ?, body = ? WHERE check_id = ? AND version = ?'),
+      insertIncident: db.prepare('INSERT OR IGNORE INTO incidents (id, check_id, opened_at, resolved_at, body) VALUES (?, ?, ?, NULL, ?)'),
+      resolveIncident: db.prepare('UPDATE incidents SET resolved_at = ?, body = ? WHERE id = ?'),
+      listIncidents: db.prepare('SELECT body FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?'),
+      getIncident: db.prepare('SELECT body FROM incidents WHERE id = ?'),
+      attachTimeline: db.prepare(`UPDATE timeline SET incident_id = ? WHERE check_id = ? AND incident_id IS NULL
+        AND at >= COALESCE((SELECT MAX(resolved_at) FROM incidents WHERE check_id = ? AND resolved_at IS NOT NULL), 0)`),
+      addTimeline: db.prepare('INSERT INTO timeline (check_id, incident_id, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
+      timeline: db.prepare('SELECT check_id, incident_id, at, kind, detail FROM timeline WHERE incident_id = ? ORDER BY seq'),
+      enqueue: db.prepare("INSERT OR IGNORE INTO outbox (key, effect, status, created_at, next_at) VALUES (?, ?, 'pending', ?, ?)"),
+      due: db.prepare("SELECT key, effect, attempts, created_at FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY created_at, key LIMIT ?"),
+      claim: db.prepare("UPDATE outbox SET status = 'claimed', attempts = attempts + 1 WHERE key = ? AND status = 'pending'"),
+      complete: db.prepare("UPDATE outbox SET status = 'done', settled_at = ?, last_error = NULL WHERE key = ?"),
+      retry: db.prepare("UPDATE outbox SET status = 'pending', next_at = ?, last_error = ? WHERE key = ?"),
+      giveUp: db.prepare("UPDATE outbox SET status = 'dead', settled_at = ?, last_error = ? WHERE key = ?"),
+      claimed: db.prepare("SELECT key, effect, attempts, created_at FROM outbox WHERE status = 'claimed' ORDER BY created_at"),
+      pending: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'claimed')"),
+      ping: db.prepare('INSERT INTO pings (check_id, at) VALUES (?, ?) ON CONFLICT (check_id) DO UPDATE SET at = MAX(at, excluded.at)'),
+      pings: db.prepare('SELECT check_id, at FROM pings'),
+      watch: db.prepare('INSERT OR IGNORE INTO watched (check_id, since) VALUES (?, ?)'),
+      watched: db.prepare('SELECT check_id, since FROM watched'),
+    };
+  }
+
+  async appendResults(results: ProbeResult[]): Promise<void> {
+    if (results.length === 0) return;
+    this.db.transaction((rows: ProbeResult[]) => {
+      for (const r of rows) {
+        this.stmt.insertResult.run({
+          check: r.check,
+          region: r.region,
+          at: r.at,
+          ok: r.ok ? 1 : 0,
+          latencyMs: Math.round(r.latencyMs * 10) / 10,
+          reason: r.reason,
+          attempts: r.attempts ?? null,
+          traceId: r.traceId ?? null,
+          timings: r.timings ? JSON.stringify(r.timings) : null,
+        });
+      }
+    })(results);
+  }
+
+  async latestResults(): Promise<ProbeResult[]> {
+    return (this.stmt.latest.all() as ResultRow[]).map(toResult);
+  }
+
+  async recentResults(check: string, limit: number): Promise<ProbeResult[]> {
+    return (this.stmt.recent.all(check, limit) as ResultRow[]).map(toResult);
+  }
+
+  async pruneResults(before: number): Promise<number> {
+    this.stmt.pruneOutbox.run(before);
+    return this.stmt.prune.run(before).changes;
+  }
+
+  async getState(check: string): Promise<CheckState | undefined> {
+    const row = this.stmt.getState.get(check) as { version: number; body: string } | undefined;
+    return row ? { ...(JSON.parse(row.body) as CheckState), version: row.version } : undefined;
+  }
+
+  async listStates(): Promise<CheckState[]> {
+    return (this.stmt.allStates.all() as { version: number; body: string }[]).map((row) => ({ ...(JSON.parse(row.body) as CheckState), version: row.version }));
+  }
+
+  async commit(c: Commit): Promise<boolean> {
+    return this.db.transaction(() => {
+      const version = c.expectedVersion + 1;
+      const body = JSON.stringify({ ...c.state, version });
+      const written = c.expectedVersion === 0
+        ? this.stmt.insertState.run(c.check, version, body).changes
+        : this.stmt.updateState.run(version, body, c.check, c.expectedVersion).changes;
+      if (written === 0) return false;
+      if (c.opened) {
+        this.stmt.insertIncident.run(c.opened.id, c.check, Date.parse(c.opened.openedAt), JSON.stringify(c.opened));
+        this.stmt.attachTimeline.run(c.opened.id, c.check, c.check);
+        this.stmt.addTimeline.run(c.check, c.opened.id, c.at, 'opened', c.opened.reason);
+      }
+      if (c.resolved) {
+        this.stmt.resolveIncident.run(Date.parse(c.resolved.resolvedAt!), JSON.stringify(c.resolved), c.resolved.id);
+        this.stmt.addTimeline.run(c.check, c.resolved.id, c.at, 'resolved', `up again after ${c.resolved.durationSeconds}s`);
+      }
+      for (const e of c.effects) this.stmt.enqueue.run(e.key, JSON.stringify(e), c.at, c.at);
+      return true;
+    })();
+  }
+
+  async claimDue(now: number, limit: number): Promise<OutboxItem[]> {
+    return this.db.transaction(() => {
+      const rows = this.stmt.due.all(now, limit) as { key: string; effect: string; attempts: number; created_at: number }[];
+      return rows
+        .filter((r) => this.stmt.claim.run(r.key).changes === 1)
+        .map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts + 1, createdAt: r.created_at }));
+    })();
+  }
+
+  async enqueue(effects: Effect[], at: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const e of effects) this.stmt.enqueue.run(e.key, JSON.stringify(e), at, at);
+    })();
+  }
+
+  async complete(key: string, at: number): Promise<void> {
+    this.stmt.complete.run(at, key);
+  }
+
+  async retryLater(key: string, error: string, nextAt: number): Promise<void> {
+    this.stmt.retry.run(nextAt, error, key);
+  }
+
+  async giveUp(key: string, error: string, at: number): Promise<void> {
+    this.stmt.giveUp.run(at, error, key);
+  }
+
+  async recoverInterrupted(): Promise<OutboxItem[]> {
+    const rows = this.stmt.claimed.all() as { key: string; effect: string; attempts: number; created_at: number }[];
+    return rows.map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts, createdAt: r.created_at }));
+  }
+
+  async pendingCount(): Promise<number> {
+    return (this.stmt.pending.get() as { n: number }).n;
+  }
+
+  async listIncidents(limit: number): Promise<Incident[]> {
+    return (this.stmt.listIncidents.all(limit) as { body: string }[]).map((r) => JSON.parse(r.body) as Incident);
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const row = this.stmt.getIncident.get(id) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as Incident) : undefined;
+  }
+
+  async timeline(incidentId: string): Promise<TimelineEntry[]> {
+    return (this.stmt.timeline.all(incidentId) as { check_id: string; incident_id: string; at: number; kind: TimelineEntry['kind']; detail: string }[])
+      .map((r) => ({ check: r.check_id, incidentId: r.incident_id, at: r.at, kind: r.kind, detail: r.detail }));
+  }
+
+  async addTimeline(e: TimelineEntry): Promise<void> {
+    this.stmt.addTimeline.run(e.check, e.incidentId, e.at, e.kind, e.detail);
+  }
+
+  async recordPing(check: string, at: number): Promise<void> {
+    this.stmt.ping.run(check, at);
+  }
+
+  async lastPings(): Promise<Map<string, number>> {
+    return new Map((this.stmt.pings.all() as { check_id: string; at: number }[]).map((r) => [r.check_id, r.at]));
+  }
+
+  async watchStart(checks: string[], now: number): Promise<Map<string, number>> {
+    this.db.transaction(() => {
+      for (const c of checks) this.stmt.watch.run(c, now);
+    })();
+    return new Map((this.stmt.watched.all() as { check_id: string; since: number }[]).map((r) => [r.check_id, r.since]));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toResult(r: ResultRow): ProbeResult {
+  return {
+    check: r.check_id,
+    region: r.region,
+    at: r.at,
+    ok: r.ok === 1,
+    latencyMs: r.latency_ms,
+    reason: r.reason,
+    ...(r.attempts !== null ? { attempts: r.attempts } : {}),
+    ...(r.trace_id !== null ? { traceId: r.trace_id } : {}),
+    ...(r.timings !== null ? { timings: JSON.parse(r.timings) } : {}),
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The `pagerless` command line. Each command returns its exit code; nothing here throws at a user:
+ * config errors print file:line:col, anything unexpected prints one line (the stack only with DEBUG).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { LocalEngine } from '../adapters/local/engine.ts';
+import { checkKinds } from '../checks/index.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { configSchema } from '../config/schema.ts';
+import type { CompiledConfig } from '../config/compile.ts';
+import { LOCAL_REGION } from '../config/compile.ts';
+import { runRound } from '../engine/probe.ts';
+import { createLogger } from './log.ts';
+
+const USAGE = `Usage: pagerless <command> [options]
+
+Commands:
+  run       [-c monitors.yaml] [--port 8080] [--data .pagerless]   run the monitor on this machine
+  validate  [-c monitors.yaml]                  check the config; exit 1 with file:line:col on errors
+  check     [-c monitors.yaml] [--only svc/check]  run every check once, print a table, exit 1 if any fails
+  schema                                        print the JSON Schema of monitors.yaml
+
+Environment: PAGERLESS_CONFIG, PAGERLESS_PORT and PAGERLESS_DATA stand in for -c, --port and --data.
+`;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  env: process.env,
+};
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await run(rest, io);
+      case 'validate':
+        return validate(rest, io);
+      case 'check':
+        return await check(rest, io);
+      case 'schema':
+        io.out(JSON.stringify(jsonSchema(), null, 2));
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(err.message);
+      io.err(`${err.issues.length} error${err.issues.length > 1 ? 's' : ''} in the config`);
+      return 1;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`pagerless: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err(`pagerless: ${(err as Error).message}`);
+    if (io.env.DEBUG) io.err((err as Error).stack ?? '');
+    return 1;
+  }
+}
+
+function options(args: string[], extra: Record<string, { type: 'string'; short?: string }> = {}) {
+  return parseArgs({ args, options: { config: { type: 'string', short: 'c' }, ...extra }, allowPositionals: false, strict: true }).values as Record<string, string | undefined>;
+}
+
+function configPath(values: Record<string, string | undefined>, io: Io): string {
+  return values.config ?? io.env.PAGERLESS_CONFIG ?? 'monitors.yaml';
+}
+
+function validate(args: string[], io: Io): number {
+  const file = configPath(options(args), io);
+  const config = loadConfig(file, io.env);
+  io.out(summary(config));
+  return 0;
+}
+
+export function summary(config: CompiledConfig): string {
+  const kinds = Object.keys(checkKinds)
+    .map((k) => [k, config.checks.filter((c) => c.kind === k).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${config.file}: valid: ${plural(config.services.length, 'service')}, ${plural(config.checks.length, 'check')} (${kinds.join(', ')}), ${plural(Object.keys(config.channels).length, 'channel')}, ${plural(Object.keys(config.reactions).length, 'reaction')}`;
+}
+
+async function run(args: string[], io: Io): Promise<number> {
+  const values = options(args, { port: { type: 'string' }, data: { type: 'string' } });
+  const config = loadConfig(configPath(values, io), io.env);
+  const portText = values.port ?? io.env.PAGERLESS_PORT ?? '8080';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  const dataDir = resolve(values.data ?? io.env.PAGERLESS_DATA ?? '.pagerless');
+  const log = createLogger(io.err);
+  let engine: LocalEngine;
+  try {
+    engine = await LocalEngine.start({ config, dataDir, port, log, print: io.out });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new Error(`port ${port} is already in use (pick another with --port)`);
+    throw err;
+  }
+  io.out(`Pagerless is watching ${config.checks.length} checks: dashboard at http://127.0.0.1:${engine.port}/ (data in ${dataDir})`);
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        io.err(`${signal} again: exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      log.info(`${signal} received, stopping`);
+      // Never take more than 5 s to quit, whatever a probe or a send is doing.
+      setTimeout(() => process.exit(0), 4_500).unref();
+      engine.stop().then(done, (err: Error) => {
+        log.error('stop failed', { error: err.message });
+        done();
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+async function check(args: string[], io: Io): Promise<number> {
+  const values = options(args, { only: { type: 'string' } });
+  const config = loadConfig(configPath(values, io), io.env);
+  let checks = config.checks;
+  if (values.only) {
+    checks = checks.filter((c) => c.id === values.only || c.service === values.only);
+    if (checks.length === 0) throw new UsageError(`--only ${values.only}: no such check or service (checks: ${config.checks.map((c) => c.id).join(', ')})`);
+  }
+  const started = Date.now();
+  const rows = await Promise.all(checks.map(async (c) => {
+    if (checkKinds[c.kind].mode === 'push' || c.kind === 'heartbeat') {
+      return { check: c.id, verdict: 'SKIP', latency: '-', reason: `${c.kind} checks are pushed by other tools; run them under \`pagerless run\`` };
+    }
+    const r = await runRound(c, { region: LOCAL_REGION, now: Date.now, lastPing: () => undefined, watchingSince: () => started });
+    return { check: c.id, verdict: r.ok ? 'OK' : 'FAIL', latency: `${Math.round(r.latencyMs)} ms`, reason: r.reason };
+  }));
+  const header = { check: 'CHECK', verdict: 'VERDICT', latency: 'LATENCY', reason: 'REASON' };
+  const all = [header, ...rows];
+  const w = (k: keyof typeof header) => Math.max(...all.map((r) => r[k].length));
+  for (const r of all) io.out(`${r.check.padEnd(w('check'))}  ${r.verdict.padEnd(w('verdict'))}  ${r.latency.padStart(w('latency'))}  ${r.reason}`);
+  const failed = rows.filter((r) => r.verdict === 'FAIL').length;
+  io.out(`${rows.length} checks: ${rows.filter((r) => r.verdict === 'OK').length} ok, ${failed} failed, ${rows.filter((r) => r.verdict === 'SKIP').length} skipped`);
+  return failed > 0 ? 1 : 0;
+}
+
+/** The JSON Schema of monitors.yaml (its input form: durations as strings, defaults optional). */
+export function jsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://pagerless.dev/schema/monitors.json',
+    title: 'Pagerless monitors.yaml',
+  };
+}

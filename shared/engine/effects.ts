@@ -1,0 +1,173 @@
+/**
+ * Executes effects from the outbox: notifications (retried with backoff on timeouts and 5xx, never
+ * lost) and reactions (at most once: a reaction interrupted by a crash is recorded as failed, not
+ * re-run, since rebooting twice is worse than not knowing).
+ */
+import type { Dispatcher } from 'undici';
+import { channels } from '../channels/index.ts';
+import { SendError, type SendContext } from '../channels/channel.ts';
+import type { CompiledConfig } from '../config/compile.ts';
+import type { Clock, IncidentStore, Outbox, OutboxItem } from '../ports.ts';
+import { reactions } from '../reactions/index.ts';
+import type { Effect, ReactionOutcome } from '../types.ts';
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ExecutorOptions {
+  outbox: Outbox;
+  incidents: IncidentStore;
+  config: CompiledConfig;
+  clock: Clock;
+  log: Logger;
+  print(line: string): void;
+  dispatcher?: Dispatcher;
+  /** Per-request timeout of outbound calls. @default 10_000 */
+  sendTimeoutMs?: number;
+  /** Attempts before a notification is given up. @default 12 (about 30 minutes of backoff) */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt, capped at 5 minutes. @default 1_000 */
+  baseDelayMs?: number;
+}
+
+type NotifyEffect = Extract<Effect, { kind: 'notify' }>;
+type ReactEffect = Extract<Effect, { kind: 'react' }>;
+
+export class EffectExecutor {
+  private running: Promise<number> | undefined;
+  private again = false;
+  private readonly o: Required<Omit<ExecutorOptions, 'dispatcher'>> & { dispatcher?: Dispatcher };
+
+  constructor(options: ExecutorOptions) {
+    this.o = { sendTimeoutMs: 10_000, maxAttempts: 12, baseDelayMs: 1_000, ...options };
+  }
+
+  private get sendContext(): SendContext {
+    return { dispatcher: this.o.dispatcher, timeoutMs: this.o.sendTimeoutMs, print: this.o.print };
+  }
+
+  /** Settle what a previous process left claimed. Call once at start-up, before `drain`. */
+  async recover(): Promise<void> {
+    for (const item of await this.o.outbox.recoverInterrupted()) {
+      if (item.effect.kind === 'notify') {
+        await this.o.outbox.retryLater(item.key, 'interrupted by a restart', this.o.clock.now());
+      } else {
+        await this.finishReaction(item.effect, { outcome: 'failed', detail: 'interrupted by a restart before its outcome was known; not re-run' });
+        await this.o.outbox.giveUp(item.key, 'interrupted by a restart', this.o.clock.now());
+      }
+    }
+  }
+
+  /** Run every due effect; concurrent calls coalesce. Resolves with how many were settled. */
+  drain(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let settled = 0;
+      try {
+        do {
+          this.again = false;
+          for (;;) {
+            const batch = await this.o.outbox.claimDue(this.o.clock.now(), 50);
+            if (batch.length === 0) break;
+            await Promise.all(batch.map((item) => this.execute(item)));
+            settled += batch.length;
+          }
+        } while (this.again);
+      } finally {
+        this.running = undefined;
+      }
+      return settled;
+    })();
+    return this.running;
+  }
+
+  private async execute(item: OutboxItem): Promise<void> {
+    try {
+      if (item.effect.kind === 'notify') await this.notify(item, item.effect);
+      else await this.react(item, item.effect);
+    } catch (err) {
+      // A bug in a plugin must not stop the loop or lose the effect.
+      this.o.log.error('effect failed unexpectedly', { key: item.key, error: (err as Error).message });
+      await this.o.outbox.retryLater(item.key, (err as Error).message, this.o.clock.now() + this.backoff(item.attempts));
+    }
+  }
+
+  private async notify(item: OutboxItem, e: NotifyEffect): Promise<void> {
+    const now = () => this.o.clock.now();
+    const channel = this.o.config.channels[e.channel];
+    if (!channel) {
+      await this.o.outbox.giveUp(item.key, `channel ${e.channel} is no longer configured`, now());
+      this.o.log.warn('notification dropped: channel no longer configured', { key: item.key, channel: e.channel });
+      return;
+    }
+    const plugin = channels[channel.type as keyof typeof channels];
+    const message = plugin.format(e.payload, channel.spec as never);
+    message.headers = { ...message.headers, ...(channel.type === 'console' ? {} : { 'x-pagerless-delivery': item.key }) };
+    try {
+      await plugin.send(message, channel.spec as never, this.sendContext);
+    } catch (err) {
+      const error = err instanceof SendError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
+      const retryable = !(err instanceof SendError) || err.retryable;
+      const inc = e.payload.incident;
+      if (retryable && item.attempts < this.o.maxAttempts) {
+        const delay = this.backoff(item.attempts);
+        this.o.log.warn(`${e.payload.event} to ${e.channel} failed, retrying in ${Math.round(delay / 1000)}s`, { key: item.key, attempt: item.attempts, error });
+        await this.o.outbox.retryLater(item.key, error, now() + delay);
+      } else {
+        this.o.log.error(`${e.payload.event} to ${e.channel} given up after ${item.attempts} attempt(s)`, { key: item.key, error });
+        await this.o.outbox.giveUp(item.key, error, now());
+        await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notify-failed', detail: `${e.payload.event} to ${e.channel}: ${error}` });
+      }
+      return;
+    }
+    await this.o.outbox.complete(item.key, now());
+    const inc = e.payload.incident;
+    if (e.payload.event !== 'reaction.ran') {
+      await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notified', detail: `${e.payload.event} sent to ${e.channel}` });
+    }
+  }
+
+  private async react(item: OutboxItem, e: ReactEffect): Promise<void> {
+    const now = this.o.clock.now();
+    const reaction = this.o.config.reactions[e.reaction];
+    let outcome: Pick<ReactionOutcome, 'outcome' | 'detail'>;
+    if (e.decision === 'skip') {
+      outcome = { outcome: 'skipped', detail: e.why };
+    } else if (!reaction) {
+      outcome = { outcome: 'skipped', detail: 'reaction no longer configured' };
+    } else {
+      const plugin = reactions[reaction.type as keyof typeof reactions];
+      try {
+        const ran = await plugin.run(reaction.spec as never, { reaction: e.reaction, check: e.check, incident: e.incident, trigger: e.why }, this.sendContext);
+        outcome = ran;
+      } catch (err) {
+        outcome = { outcome: 'failed', detail: `${(err as Error).name}: ${(err as Error).message}` };
+      }
+    }
+    await this.finishReaction(e, outcome);
+    await this.o.outbox.complete(item.key, this.o.clock.now());
+    this.o.log.info(`reaction ${e.reaction} on ${e.check} ${outcome.outcome}: ${outcome.detail}`, { key: item.key, took: this.o.clock.now() - now });
+  }
+
+  /** Record the outcome in the timeline and enqueue `reaction.ran` to the check's channels. */
+  private async finishReaction(e: ReactEffect, result: Pick<ReactionOutcome, 'outcome' | 'detail'>): Promise<void> {
+    const at = this.o.clock.now();
+    const type = this.o.config.reactions[e.reaction]?.type ?? 'unknown';
+    const outcome: ReactionOutcome = { reaction: e.reaction, type, outcome: result.outcome, detail: result.detail, at: new Date(at).toISOString() };
+    await this.o.incidents.addTimeline({ check: e.check, incidentId: e.incident?.id ?? null, at, kind: 'reaction', detail: `${e.reaction} (${type}) ${result.outcome}: ${result.detail}` });
+    if (!e.incident || e.announceTo.length === 0) return;
+    const payload = { event: 'reaction.ran' as const, incident: e.incident, reaction: outcome };
+    await this.o.outbox.enqueue(e.announceTo.map((channel) => ({ kind: 'notify', key: `${e.key}:ran:${channel}`, channel, payload })), at);
+    this.again = true;
+  }
+
+  private backoff(attempts: number): number {
+    return Math.min(this.o.baseDelayMs * 2 ** Math.max(0, attempts - 1), 300_000);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * One check round: the kind's probe, the `expect` assertions, and immediate re-tries, folded into
+ * one ProbeResult. Used by the local prober pool, `pagerless check` and the AWS prober alike.
+ */
+import { checkKinds } from '../checks/index.ts';
+import { failedExpectations } from '../checks/assertions.ts';
+import type { ProbeAttempt, ProbeContext } from '../checks/kind.ts';
+import type { CompiledCheck } from '../config/compile.ts';
+import type { PhaseTimings, ProbeResult } from '../types.ts';
+import { PUSH_REGION } from './reducer.ts';
+import { isPushed } from './policy.ts';
+
+export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'> {
+  region: string;
+}
+
+/** Run a check's round. Never throws: a probe that crashes is a failed round with the error as reason. */
+export async function runRound(check: CompiledCheck, ctx: RoundContext): Promise<ProbeResult> {
+  const kind = checkKinds[check.kind];
+  if (!kind.probe) throw new Error(`${check.id}: ${check.kind} checks are pushed, not probed`);
+  const probeCtx: ProbeContext = { ...ctx, checkId: check.id, timeoutMs: check.timeoutMs };
+  let attempt: ProbeAttempt | undefined;
+  let verdict: { ok: boolean; reason: string } = { ok: false, reason: 'not run' };
+  let attempts = 0;
+  for (; attempts <= check.retries; ) {
+    attempts++;
+    try {
+      attempt = await kind.probe(check.spec as never, probeCtx);
+    } catch (err) {
+      attempt = { ok: false, reason: `probe error: ${(err as Error).message}`, latencyMs: 0 };
+    }
+    verdict = judge(attempt, check, ctx.now());
+    if (verdict.ok || (!attempt.ok && attempt.confirmed)) break;
+  }
+  const a = attempt!;
+  const reason = attempts > 1 && !verdict.ok ? `${verdict.reason} (${attempts} attempts)` : verdict.reason;
+  return {
+    check: check.id,
+    region: isPushed(check) ? PUSH_REGION : ctx.region,
+    at: ctx.now(),
+    ok: verdict.ok,
+    latencyMs: Math.round(a.latencyMs * 10) / 10,
+    reason,
+    attempts,
+    ...(a.traceId ? { traceId: a.traceId } : {}),
+    ...(a.timings ? { timings: roundTimings(a.timings) } : {}),
+    ...(isPushed(check) ? { pushed: true } : {}),
+  };
+}
+
+function judge(attempt: ProbeAttempt, check: CompiledCheck, now: number): { ok: boolean; reason: string } {
+  if (!attempt.ok) return { ok: false, reason: attempt.reason };
+  const failed = failedExpectations(attempt, check.expect, now);
+  if (failed.length > 0) return { ok: false, reason: failed.join('; ') };
+  const parts = [attempt.status !== undefined ? `status ${attempt.status}` : 'ok', attempt.note].filter(Boolean);
+  return { ok: true, reason: parts.join(', ') };
+}
+
+function roundTimings(t: PhaseTimings): PhaseTimings {
+  const out = { ...t };
+  for (const k of Object.keys(out) as (keyof PhaseTimings)[]) {
+    if (out[k] === undefined) delete out[k];
+    else out[k] = Math.round(out[k]! * 10) / 10;
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+/**
+ * The incident engine: a pure reducer `(state, result, policy) -> { state, effects }`.
+ * Per (check, region): consecutive failures and recoveries; across regions: a quorum. Exactly one
+ * incident per outage; effects (notify, react) are data with idempotency keys, executed elsewhere.
+ */
+import { formatDuration } from '../config/duration.ts';
+import type { CheckState, Effect, Incident, NotifyEventName, ProbeResult, RegionState, Severity } from '../types.ts';
+
+/** The region name of pushed results (hooks, pings, missed heartbeats). */
+export const PUSH_REGION = 'push';
+
+/** What the reducer needs to know about a check; compiled from the config. */
+export interface CheckPolicy {
+  check: string;
+  service: string;
+  group: string | null;
+  severity: Severity;
+  /** Regions whose probes count towards the quorum. */
+  regions: string[];
+  failures: number;
+  recoveries: number;
+  /** Regions that must be down to open an incident (already capped at `regions.length`). */
+  quorum: number;
+  /** Alert channels, each with the events it takes (undefined = every event). */
+  channels: { id: string; events?: readonly string[] }[];
+  reactions: { id: string; after: number; cooldownMs: number }[];
+}
+
+export interface Transition {
+  state: CheckState;
+  effects: Effect[];
+  /** False when nothing worth persisting changed (steady state): no write needed. */
+  changed: boolean;
+  opened?: Incident;
+  resolved?: Incident;
+}
+
+export function initialState(check: string): CheckState {
+  return { check, version: 0, regions: {}, incident: null, reactions: {} };
+}
+
+/** Apply one probe result. Never mutates `previous`. */
+export function evaluate(previous: CheckState | undefined, result: ProbeResult, policy: CheckPolicy): Transition {
+  const before = previous ?? initialState(policy.check);
+  const state: CheckState = {
+    ...before,
+    regions: { ...before.regions },
+    reactions: { ...before.reactions },
+  };
+  let changed = previous === undefined;
+  const effects: Effect[] = [];
+  const confirmed = result.pushed === true;
+
+  // 1. The region's own state machine.
+  const old: RegionState = before.regions[result.region] ?? { status: 'pending', failures: 0, successes: 0, since: result.at };
+  const region: RegionState = { ...old };
+  const maxAfter = policy.reactions.reduce((m, r) => Math.max(m, r.after), 0);
+  if (result.ok) {
+    region.failures = 0;
+    region.successes = Math.min(old.successes + 1, policy.recoveries);
+    if (old.status === 'pending' || (old.status === 'down' && (confirmed || region.successes >= policy.recoveries))) {
+      region.status = 'up';
+      region.since = result.at;
+      delete region.reason;
+    }
+  } else {
+    region.successes = 0;
+    region.failures = Math.min(old.failures + 1, Math.max(policy.failures, maxAfter));
+    if (old.failures === 0) region.reason = result.reason;
+    if (old.status !== 'down' && (confirmed || region.failures >= policy.failures)) {
+      region.status = 'down';
+      region.since = result.at;
+      region.reason = result.reason;
+    }
+  }
+  if (!sameRegion(old, region) || !(result.region in before.regions)) {
+    state.regions[result.region] = region;
+    changed = true;
+  }
+
+  // 2. Across regions: open or resolve the one incident.
+  const statuses = regionStatuses(state, policy);
+  const downCount = Object.entries(state.regions).filter(([name, r]) => r.status === 'down' && (name === PUSH_REGION || policy.regions.includes(name))).length;
+  const pushedDown = state.regions[PUSH_REGION]?.status === 'down';
+  const outage = pushedDown || downCount >= policy.quorum;
+  let opened: Incident | undefined;
+  let resolved: Incident | undefined;
+  if (!before.incident && outage) {
+    opened = {
+      id: incidentId(policy.check, result.at),
+      check: policy.check,
+      service: policy.service,
+      group: policy.group,
+      severity: policy.severity,
+      openedAt: new Date(result.at).toISOString(),
+      resolvedAt: null,
+      durationSeconds: null,
+      reason: result.ok ? (region.reason ?? 'down') : result.reason,
+      regions: statuses,
+      ...(result.traceId ? { traceId: result.traceId } : {}),
+    };
+    state.incident = opened;
+    changed = true;
+    effects.push(...notify(opened, 'incident.opened', policy));
+  } else if (before.incident && !outage) {
+    const openedAt = Date.parse(before.incident.openedAt);
+    resolved = {
+      ...before.incident,
+      regions: statuses,
+      resolvedAt: new Date(result.at).toISOString(),
+      durationSeconds: Math.max(0, Math.round((result.at - openedAt) / 1000)),
+    };
+    state.incident = null;
+    changed = true;
+    effects.push(...notify(resolved, 'incident.resolved', policy));
+  } else if (before.incident && !sameStatuses(before.incident.regions, statuses)) {
+    state.incident = { ...before.incident, regions: statuses };
+    changed = true;
+  }
+
+  // 3. Reactions: when enough regions fail now and this region failed `after` rounds in a row.
+  if (!result.ok) {
+    const failingNow = Object.values(state.regions).filter((r) => r.failures > 0).length;
+    if (confirmed || failingNow >= policy.quorum) {
+      for (const r of policy.reactions) {
+        if (!confirmed && region.failures < r.after) continue;
+        const ledger = state.reactions[r.id] ?? {};
+        const lastRun = ledger.lastRunAt;
+        const announceTo = policy.channels.filter((c) => wants(c, 'reaction.ran')).map((c) => c.id);
+        if (lastRun === undefined || result.at - lastRun >= r.cooldownMs) {
+          state.reactions[r.id] = { lastRunAt: result.at };
+          const why = confirmed ? `confirmed failure: ${result.reason}` : `${region.failures} consecutive failed round${region.failures > 1 ? 's' : ''} in ${result.region}: ${result.reason}`;
+          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'run', why, announceTo });
+          changed = true;
+        } else if (ledger.lastSkipAt === undefined || ledger.lastSkipAt < lastRun) {
+          // Record the cooldown once per window, not on every failed round.
+          state.reactions[r.id] = { ...ledger, lastSkipAt: result.at };
+          const wait = formatDuration(lastRun + r.cooldownMs - result.at);
+          const why = `in cooldown: ran ${formatDuration(result.at - lastRun)} ago, may run again in ${wait}`;
+          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'skip', why, announceTo });
+          changed = true;
+        }
+      }
+    }
+  }
+
+  return { state, effects, changed, opened, resolved };
+}
+
+/** Each region's status for the incident record; policy regions that never reported are pending. */
+export function regionStatuses(state: CheckState, policy: CheckPolicy): Incident['regions'] {
+  const out: Incident['regions'] = {};
+  for (const name of policy.regions) out[name] = state.regions[name]?.status ?? 'pending';
+  if (state.regions[PUSH_REGION]) out[PUSH_REGION] = state.regions[PUSH_REGION].status;
+  return out;
+}
+
+/** Deterministic, so a re-delivered result that opens the same outage yields the same id (and keys). */
+export function incidentId(check: string, at: number): string {
+  return `${check.replace('/', '.')}.${at.toString(36)}`;
+}
+
+function notify(incident: Incident, event: NotifyEventName, policy: CheckPolicy): Effect[] {
+  return policy.channels
+    .filter((c) => wants(c, event))
+    .map((c) => ({ kind: 'notify' as const, key: `${incident.id}:${event}:${c.id}`, channel: c.id, payload: { event, incident } }));
+}
+
+function wants(channel: { events?: readonly string[] }, event: NotifyEventName): boolean {
+  return channel.events === undefined || channel.events.includes(event);
+}
+
+function sameRegion(a: RegionState, b: RegionState): boolean {
+  return a.status === b.status && a.failures === b.failures && a.successes === b.successes && a.since === b.since && a.reason === b.reason;
+}
+
+function sameStatuses(a: Incident['regions'], b: Incident['regions']): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

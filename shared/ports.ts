@@ -1,0 +1,81 @@
+/**
+ * What the engine needs from the world. `shared/adapters/local` implements these with SQLite;
+ * the AWS adapters implement them with DynamoDB and SQS. Only composition roots pick one.
+ */
+import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from './types.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A state transition to persist atomically, with its incident records and its effects. */
+export interface Commit {
+  check: string;
+  /** The version the new state was computed from; the commit fails if the stored one differs. */
+  expectedVersion: number;
+  state: CheckState;
+  opened?: Incident;
+  resolved?: Incident;
+  /** Enqueued in the outbox in the same transaction; a key already present is ignored. */
+  effects: Effect[];
+  at: number;
+}
+
+export interface StateStore {
+  getState(check: string): Promise<CheckState | undefined>;
+  listStates(): Promise<CheckState[]>;
+  /** @returns false on a version conflict (someone else committed first): re-read and re-apply. */
+  commit(commit: Commit): Promise<boolean>;
+}
+
+export interface ResultStore {
+  appendResults(results: ProbeResult[]): Promise<void>;
+  /** The newest result of every (check, region). */
+  latestResults(): Promise<ProbeResult[]>;
+  /** Results of one check, newest first. */
+  recentResults(check: string, limit: number): Promise<ProbeResult[]>;
+  /** Delete results older than `before`; returns how many went. */
+  pruneResults(before: number): Promise<number>;
+}
+
+export interface OutboxItem {
+  key: string;
+  effect: Effect;
+  attempts: number;
+  createdAt: number;
+}
+
+export interface Outbox {
+  /** Effects whose time has come, oldest first; each one returned is claimed until settled. */
+  claimDue(now: number, limit: number): Promise<OutboxItem[]>;
+  /** Enqueue effects produced outside a commit (announcements of a reaction's outcome). */
+  enqueue(effects: Effect[], at: number): Promise<void>;
+  complete(key: string, at: number): Promise<void>;
+  retryLater(key: string, error: string, nextAt: number): Promise<void>;
+  giveUp(key: string, error: string, at: number): Promise<void>;
+  /** Items claimed by a process that died: notifications go back to pending, reactions are returned. */
+  recoverInterrupted(): Promise<OutboxItem[]>;
+  pendingCount(): Promise<number>;
+}
+
+export interface IncidentStore {
+  /** Newest first. */
+  listIncidents(limit: number): Promise<Incident[]>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  timeline(incidentId: string): Promise<TimelineEntry[]>;
+  addTimeline(entry: TimelineEntry): Promise<void>;
+}
+
+export interface HeartbeatStore {
+  recordPing(check: string, at: number): Promise<void>;
+  lastPings(): Promise<Map<string, number>>;
+  /** When each check was first watched; checks not yet known are recorded as first watched `now`. */
+  watchStart(checks: string[], now: number): Promise<Map<string, number>>;
+}
+
+/** Everything the local engine keeps. */
+export interface EngineStore extends StateStore, ResultStore, Outbox, IncidentStore, HeartbeatStore {
+  close(): void;
+}
