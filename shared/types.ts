@@ -97,9 +97,34 @@ export interface NotifyEvent {
   reaction?: ReactionOutcome;
 }
 
+/** The periodic digest (`settings.summary`): states and incidents at a glance. */
+export interface Summary {
+  at: string;
+  /** The period the incident counts cover, in seconds (0 for the digest sent at start-up). */
+  periodSeconds: number;
+  checks: number;
+  up: number;
+  down: number;
+  degraded: number;
+  pending: number;
+  /** Open incidents, oldest first. */
+  open: { check: string; since: string; reason: string }[];
+  /** Incidents opened and resolved within the period. */
+  opened: number;
+  resolved: number;
+}
+
+export interface SummaryEvent {
+  event: 'summary';
+  summary: Summary;
+}
+
+/** Everything a channel can be asked to send. */
+export type OutboundEvent = NotifyEvent | SummaryEvent;
+
 /** Effects are data: executed later, exactly once per `key`, from a persisted outbox. */
 export type Effect =
-  | { kind: 'notify'; key: string; channel: string; payload: NotifyEvent }
+  | { kind: 'notify'; key: string; channel: string; payload: OutboundEvent }
   | {
       kind: 'react';
       key: string;

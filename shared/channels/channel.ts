@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeNetworkError } from '../checks/errors.ts';
-import type { NotifyEvent, NotifyEventName } from '../types.ts';
+import type { NotifyEventName, OutboundEvent } from '../types.ts';
 
 export const NOTIFY_EVENTS = ['incident.opened', 'incident.resolved', 'incident.reminder', 'reaction.ran'] as const satisfies readonly NotifyEventName[];
 
@@ -36,7 +36,7 @@ export class SendError extends Error {
 export interface Channel<S extends z.ZodType = z.ZodType> {
   readonly type: string;
   readonly schema: S;
-  format(event: NotifyEvent, spec: z.infer<S>): OutboundMessage;
+  format(event: OutboundEvent, spec: z.infer<S>): OutboundMessage;
   send(message: OutboundMessage, spec: z.infer<S>, ctx: SendContext): Promise<void>;
 }
 

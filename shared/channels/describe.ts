@@ -1,8 +1,9 @@
 import { formatDuration } from '../config/duration.ts';
-import type { NotifyEvent } from '../types.ts';
+import type { OutboundEvent, Summary } from '../types.ts';
 
 /** One line for people: the same words on the console, in Slack's fallback text and in logs. */
-export function describeEvent(e: NotifyEvent): string {
+export function describeEvent(e: OutboundEvent): string {
+  if (e.event === 'summary') return describeSummary(e.summary);
   const i = e.incident;
   const regions = Object.entries(i.regions).map(([r, s]) => `${r}=${s}`).join(', ');
   switch (e.event) {
@@ -19,4 +20,11 @@ export function describeEvent(e: NotifyEvent): string {
         : `[${i.severity}] ${i.check}: a reaction ran`;
     }
   }
+}
+
+/** `Summary: 12 checks: 10 up, 1 down, 1 degraded, 0 pending; 2 opened and 1 resolved in the last 24h; open: a/b since ...` */
+export function describeSummary(s: Summary): string {
+  const period = s.periodSeconds > 0 ? ` in the last ${formatDuration(s.periodSeconds * 1000)}` : '';
+  const open = s.open.length ? `; open: ${s.open.map((o) => `${o.check} since ${o.since} (${o.reason})`).join(', ')}` : '; no open incidents';
+  return `Summary: ${s.checks} checks: ${s.up} up, ${s.down} down, ${s.degraded} degraded, ${s.pending} pending; ${s.opened} opened and ${s.resolved} resolved${period}${open}`;
 }

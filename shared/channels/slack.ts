@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../config/duration.ts';
 import { httpUrl } from '../config/fields.ts';
-import type { NotifyEvent } from '../types.ts';
+import type { NotifyEvent, OutboundEvent, Summary } from '../types.ts';
 import { channelBase, defineChannel, postMessage } from './channel.ts';
 import { describeEvent } from './describe.ts';
 
@@ -13,7 +13,29 @@ const HEADLINE = {
 } as const;
 
 /** Block Kit message for a Slack incoming webhook; `text` is the notification fallback. */
-export function slackMessage(e: NotifyEvent): Record<string, unknown> {
+export function slackMessage(e: OutboundEvent): Record<string, unknown> {
+  return e.event === 'summary' ? summaryMessage(e.summary) : incidentMessage(e);
+}
+
+function summaryMessage(s: Summary): Record<string, unknown> {
+  const icon = s.down > 0 ? ':red_circle:' : s.degraded > 0 ? ':large_yellow_circle:' : ':large_green_circle:';
+  const open = s.open.length
+    ? s.open.slice(0, 20).map((o) => `• *${o.check}* since <!date^${Math.floor(Date.parse(o.since) / 1000)}^{date_short_pretty} {time}|${o.since}>: ${o.reason}`).join('\n')
+    : 'No open incidents.';
+  return {
+    text: describeEvent({ event: 'summary', summary: s }),
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: `${icon} Pagerless summary: ${s.up}/${s.checks} checks up`, emoji: true } },
+      { type: 'section', fields: [
+        `*Up*\n${s.up}`, `*Down*\n${s.down}`, `*Degraded*\n${s.degraded}`, `*Pending*\n${s.pending}`,
+        `*Opened*\n${s.opened}`, `*Resolved*\n${s.resolved}`,
+      ].map((text) => ({ type: 'mrkdwn', text })) },
+      { type: 'section', text: { type: 'mrkdwn', text: open.slice(0, 3000) } },
+    ],
+  };
+}
+
+function incidentMessage(e: NotifyEvent): Record<string, unknown> {
   const i = e.incident;
   const fields = [
     `*Severity*\n${i.severity}`,

@@ -113,10 +113,17 @@ async function requestOnce(url: URL, method: string, body: string | undefined, s
   let socket: net.Socket | undefined;
   let certExpiresAt: number | undefined;
 
+  const controller = new AbortController();
+  // Settles the connect step when the deadline passes in DNS, TCP or TLS: undici does not abort a
+  // request still waiting for its connection, so the connector must give up by itself.
+  const connectAborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  connectAborted.catch(() => undefined);
   const client = new Client(url.origin, {
     pipelining: 0,
     connect(_opts, callback) {
-      void (async () => {
+      void Promise.race([connectAborted, (async () => {
         let address = host;
         if (net.isIP(host) === 0) {
           phase = 'resolving DNS';
@@ -143,24 +150,28 @@ async function requestOnce(url: URL, method: string, body: string | undefined, s
         const validTo = secure.getPeerCertificate()?.valid_to;
         if (validTo) certExpiresAt = Date.parse(validTo);
         return secure;
-      })().then(
+      })()]).then(
         (s) => {
           phase = 'waiting for the response';
           callback(null, s as never);
         },
-        (err: Error) => callback(err, null),
+        (err: Error) => {
+          socket?.destroy();
+          callback(err, null);
+        },
       );
     },
   });
 
-  const controller = new AbortController();
   const remaining = Math.max(1, deadline - performance.now());
   const timer = setTimeout(() => {
     controller.abort(new DeadlineError(phase));
     socket?.destroy();
   }, remaining);
   try {
-    const headers: Record<string, string> = { 'user-agent': 'Pagerless/0.1 (+uptime monitor)', ...spec.headers };
+    const headers: Record<string, string> = { 'user-agent': 'Pagerless/0.1 (+uptime monitor)' };
+    // Header names are case-insensitive: a configured User-Agent replaces the default one.
+    for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
     if (spec.basicAuth) {
       headers.authorization = `Basic ${Buffer.from(`${spec.basicAuth.username}:${spec.basicAuth.password}`).toString('base64')}`;
     }
@@ -179,8 +190,9 @@ async function requestOnce(url: URL, method: string, body: string | undefined, s
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        if (size < MAX_BODY_BYTES) chunks.push(chunk);
+        chunks.push(chunk);
         size += chunk.length;
+        if (size >= MAX_BODY_BYTES) break; // judge the first 1 MiB; the connection is closed below
       }
       text = Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
     } else {

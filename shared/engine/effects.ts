@@ -114,7 +114,7 @@ export class EffectExecutor {
     } catch (err) {
       const error = err instanceof SendError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
       const retryable = !(err instanceof SendError) || err.retryable;
-      const inc = e.payload.incident;
+      const inc = 'incident' in e.payload ? e.payload.incident : undefined;
       if (retryable && item.attempts < this.o.maxAttempts) {
         const delay = this.backoff(item.attempts);
         this.o.log.warn(`${e.payload.event} to ${e.channel} failed, retrying in ${Math.round(delay / 1000)}s`, { key: item.key, attempt: item.attempts, error });
@@ -122,13 +122,13 @@ export class EffectExecutor {
       } else {
         this.o.log.error(`${e.payload.event} to ${e.channel} given up after ${item.attempts} attempt(s)`, { key: item.key, error });
         await this.o.outbox.giveUp(item.key, error, now());
-        await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notify-failed', detail: `${e.payload.event} to ${e.channel}: ${error}` });
+        if (inc) await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notify-failed', detail: `${e.payload.event} to ${e.channel}: ${error}` });
       }
       return;
     }
     await this.o.outbox.complete(item.key, now());
-    const inc = e.payload.incident;
-    if (e.payload.event !== 'reaction.ran') {
+    if (e.payload.event === 'incident.opened' || e.payload.event === 'incident.resolved' || e.payload.event === 'incident.reminder') {
+      const inc = e.payload.incident;
       await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notified', detail: `${e.payload.event} sent to ${e.channel}` });
     }
   }

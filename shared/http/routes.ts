@@ -8,6 +8,7 @@ import type { Clock } from '../ports.ts';
 import type { CheckState, Incident, ProbeResult, TimelineEntry } from '../types.ts';
 import { PUSH_REGION } from '../engine/reducer.ts';
 import { checkKinds } from '../checks/index.ts';
+import { overallState } from '../engine/summary.ts';
 import { parseHook, HookError } from './hooks.ts';
 import { dashboardHtml } from './dashboard.ts';
 
@@ -163,8 +164,7 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
       for (const r of results) {
         regions[r.region] = { state: st?.regions[r.region]?.status ?? 'pending', at: new Date(r.at).toISOString(), latencyMs: r.latencyMs, reason: r.reason };
       }
-      const anyDown = Object.values(st?.regions ?? {}).some((r) => r.status === 'down' || r.failures > 0);
-      const state = st?.incident ? 'down' : results.length === 0 ? 'pending' : anyDown ? 'degraded' : 'up';
+      const state = overallState(st, results.length > 0);
       return { check: c.id, service: c.service, group: c.group, kind: c.kind, target: c.target, severity: c.severity, intervalSeconds: c.intervalMs / 1000, state, regions, incident: st?.incident ?? null };
     });
     return json(200, { checks });

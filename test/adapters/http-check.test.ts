@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as netServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,11 +36,16 @@ interface Loopback {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void;
 
-const servers: Server[] = [];
+const servers: NetServer[] = [];
+const openSockets = new Set<Socket>();
 const pendingTimers = new Set<NodeJS.Timeout>();
 
-async function listen(server: Server): Promise<number> {
+async function listen(server: NetServer): Promise<number> {
   servers.push(server);
+  server.on('connection', (socket: Socket) => {
+    openSockets.add(socket);
+    socket.on('close', () => openSockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -146,10 +151,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const t of pendingTimers) clearTimeout(t);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-    s.close(() => resolve());
-    s.closeAllConnections();
-  })));
+  for (const socket of openSockets) socket.destroy();
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
 describe('http check: verdicts', () => {
@@ -276,9 +279,9 @@ describe('http check: what the server receives', () => {
     expect(seen[0]!.headers['x-monitor']).toBe('pagerless-test');
   });
 
-  // BUG (shared/checks/http.ts, requestOnce): headers are merged case-sensitively, so a configured
-  // `User-Agent` is sent in addition to the default `user-agent`; the server keeps the first one.
-  it.fails('lets a configured User-Agent header replace the default one', async () => {
+  // Regression: headers were merged case-sensitively, so a configured `User-Agent` was sent in
+  // addition to the default `user-agent`, and the server kept the first one.
+  it('lets a configured User-Agent header replace the default one', async () => {
     const before = plain.requests.length;
     const r = await round({ http: { url: `${plain.origin}/ok`, headers: { 'User-Agent': 'acme-probe/2' } } });
     expect(r.ok).toBe(true);
@@ -413,6 +416,27 @@ describe('https check', () => {
     expect(attempt.ok).toBe(true);
     if (!attempt.ok) return;
     expect(attempt.certExpiresAt).toBe(Date.parse(new X509Certificate(longCert.cert).validTo));
+  });
+
+  // Regression: when the deadline passed before the connection was made, the connect callback was
+  // never called and undici kept the aborted request waiting: the probe never returned (and the
+  // pool skipped the check forever). The race only bounds the wait so a regression cannot hang CI.
+  it('times out in the TLS handshake when the server accepts but never speaks TLS', async () => {
+    const silent = netServer();
+    const port = await listen(silent);
+    const probe = round({ http: { url: `https://127.0.0.1:${port}/`, insecure: true }, timeout: '300ms' });
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      probe,
+      new Promise<'still pending'>((resolve) => {
+        timer = setTimeout(() => resolve('still pending'), 5_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).not.toBe('still pending');
+    const r = outcome as ProbeResult;
+    expect(r.ok).toBe(false);
+    expect(r.reason).toBe(`timed out after 300ms in the TLS handshake (127.0.0.1:${port})`);
   });
 
   it('passes certDays when the certificate lasts long enough', async () => {

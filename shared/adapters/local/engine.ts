@@ -13,6 +13,7 @@ import { Evaluator } from '../../engine/evaluator.ts';
 import { policiesFor } from '../../engine/policy.ts';
 import { runRound } from '../../engine/probe.ts';
 import { firstRunDelay } from '../../engine/schedule.ts';
+import { buildSummary } from '../../engine/summary.ts';
 import { createRouter } from '../../http/routes.ts';
 import { systemClock, type Clock } from '../../ports.ts';
 import type { CheckState, ProbeResult } from '../../types.ts';
@@ -50,6 +51,7 @@ export class LocalEngine {
   private readonly latest = new Map<string, ProbeResult>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly skipped = new Set<string>();
   private pings = new Map<string, number>();
   private watched = new Map<string, number>();
   private buffer: ProbeResult[] = [];
@@ -118,6 +120,7 @@ export class LocalEngine {
     this.every(FLUSH_EVERY_MS, () => this.executor.drain());
     this.every(PRUNE_EVERY_MS, () => this.prune());
     await this.prune();
+    this.scheduleSummaries();
     void this.executor.drain();
     const open = [...this.states.values()].filter((s) => s.incident).length;
     log.info(`watching ${config.checks.length} checks in ${config.services.length} services; ${open} open incident(s); http://${this.o.host ?? '127.0.0.1'}:${this.port}/`);
@@ -137,14 +140,19 @@ export class LocalEngine {
     this.store.close();
   }
 
-  /** Run every probe check once now (used by tests and `pagerless check`-like flows). */
   private schedule(check: CompiledCheck, delayMs: number): void {
     const planned = this.clock.now() + delayMs;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.stopped) return;
       const queued = this.pool.submit(check.id, () => this.probe(check));
-      if (!queued) this.o.log.warn(`skipped a round of ${check.id}: the previous one is still queued or running`);
+      if (queued) {
+        this.skipped.delete(check.id);
+      } else if (!this.skipped.has(check.id)) {
+        // Once per streak: a target slower than its interval would otherwise log every round.
+        this.skipped.add(check.id);
+        this.o.log.warn(`skipping rounds of ${check.id}: the previous round is still queued or running (timeout ${check.timeoutMs}ms, interval ${check.intervalMs}ms)`);
+      }
       // Drift-free: the next round is due one interval after this one was planned, never in the past.
       const next = Math.max(planned + check.intervalMs - this.clock.now(), 0);
       this.schedule(check, next);
@@ -188,6 +196,49 @@ export class LocalEngine {
       if (this.chains.get(result.check) === next) this.chains.delete(result.check);
     });
     return next;
+  }
+
+  /**
+   * `settings.summary`: a digest once every check has a first result (or after a minute), then
+   * every `summary.every`. Sent through the outbox like any notification.
+   */
+  private scheduleSummaries(): void {
+    const summary = this.o.config.settings.summary;
+    if (!summary) return;
+    const started = this.clock.now();
+    const scheduled = this.o.config.checks.filter((c) => checkKinds[c.kind].mode === 'probe').map((c) => c.id);
+    let sentFirst = false;
+    let lastAt = started;
+    const send = async (periodMs: number) => {
+      const now = this.clock.now();
+      const withResults = new Set([...this.latest.values()].map((r) => r.check));
+      const body = buildSummary({
+        checks: this.o.config.checks.map((c) => c.id),
+        states: this.states,
+        withResults,
+        incidents: await this.store.listIncidents(1_000),
+        now,
+        periodMs,
+      });
+      await this.store.enqueue(summary.channels.map((channel) => ({
+        kind: 'notify' as const, key: `summary:${now}:${channel}`, channel, payload: { event: 'summary' as const, summary: body },
+      })), now);
+      lastAt = now;
+      void this.executor.drain();
+    };
+    this.every(1_000, async () => {
+      const now = this.clock.now();
+      if (!sentFirst) {
+        const withResults = new Set([...this.latest.values()].map((r) => r.check));
+        const ready = scheduled.every((id) => withResults.has(id));
+        if (ready || now - started >= 60_000) {
+          sentFirst = true;
+          await send(0);
+        }
+      } else if (now - lastAt >= summary.everyMs) {
+        await send(summary.everyMs);
+      }
+    });
   }
 
   private flush(): void {

@@ -59,8 +59,8 @@ export class SqliteStore implements EngineStore {
     this.stmt = {
       insertResult: db.prepare(`INSERT INTO results (check_id, region, at, ok, latency_ms, reason, attempts, trace_id, timings)
         VALUES (@check, @region, @at, @ok, @latencyMs, @reason, @attempts, @traceId, @timings)`),
-      latest: db.prepare(`SELECT r.* FROM results r JOIN (SELECT check_id, region, MAX(at) AS at FROM results GROUP BY check_id, region) m
-        ON r.check_id = m.check_id AND r.region = m.region AND r.at = m.at`),
+      latest: db.prepare(`SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY check_id, region ORDER BY at DESC, rowid DESC) AS n
+        FROM results) WHERE n = 1`),
       recent: db.prepare('SELECT * FROM results WHERE check_id = ? ORDER BY at DESC LIMIT ?'),
       prune: db.prepare('DELETE FROM results WHERE at < ?'),
       pruneOutbox: db.prepare("DELETE FROM outbox WHERE status IN ('done', 'dead') AND settled_at < ?"),
