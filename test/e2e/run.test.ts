@@ -215,6 +215,39 @@ services:
   });
 });
 
+describe('the summary digest', () => {
+  it('is sent once every check has a result, then every `summary.every`, with states and open incidents', async () => {
+    const { engine } = await startEngine(`
+version: 1
+settings: { summary: { every: 3s, channels: [hook, out] } }
+defaults: { interval: 1s, timeout: 500ms, failures: 1 }
+channels:
+  hook: { type: webhook, url: "${receiver.url}/alerts", events: [incident.opened] }
+  out: { type: console }
+services:
+  - name: web
+    alert: [hook]
+    checks:
+      - name: ok
+        http: { url: "${target.url}" }
+      - name: broken
+        http: { url: "${target.url}" }
+        expect: { status: 418 }
+      - name: pushed
+        webhook: { source: generic }
+`);
+    const first = await waitFor('the first summary', () => events('summary')[0]);
+    expect(first.json.summary).toMatchObject({ periodSeconds: 0, checks: 3, pending: 1, opened: 0, resolved: 0 });
+    expect(first.json.summary.up + first.json.summary.down + first.json.summary.degraded).toBe(2);
+    const second = await waitFor('a periodic summary', () => events('summary')[1], 10_000);
+    expect(second.json.summary).toMatchObject({ periodSeconds: 3, checks: 3, up: 1, down: 1, pending: 1 });
+    expect(second.json.summary.open).toEqual([expect.objectContaining({ check: 'web/broken', reason: 'status 200 does not match 418' })]);
+    await waitFor('the console digest', () => /Summary: 3 checks: 1 up, 1 down, 0 degraded, 1 pending/.test(engine.stdout));
+    // The channel's `events` filter still applies to incident events: no resolved/reaction events were asked for.
+    expect(receiver.received.every((r) => ['summary', 'incident.opened'].includes(r.json?.event))).toBe(true);
+  });
+});
+
 describe('crash and shutdown', () => {
   it('after kill -9 mid-incident and a restart, nothing is announced twice and the resolution is announced once', async () => {
     const first = await startEngine(outageConfig('1h'));
