@@ -48,7 +48,9 @@ export interface RegionState {
   successes: number;
   /** Epoch ms of the last status change. */
   since: number;
-  /** Reason of the first failed round of the current failing streak. */
+  /** Epoch ms of the last result that changed this record: older or equal results are duplicates. */
+  at: number;
+  /** While failing: the first failed round's reason, replaced by the confirming round's once down. */
   reason?: string;
 }
 

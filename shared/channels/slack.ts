@@ -5,6 +5,11 @@ import type { NotifyEvent, OutboundEvent, Summary } from '../types.ts';
 import { channelBase, defineChannel, postMessage } from './channel.ts';
 import { describeEvent } from './describe.ts';
 
+/** Slack mrkdwn control characters (api.slack.com/reference/surfaces/formatting#escaping). */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 const HEADLINE = {
   'incident.opened': (check: string) => `:red_circle: ${check} is down`,
   'incident.resolved': (check: string) => `:large_green_circle: ${check} is up again`,
@@ -20,10 +25,10 @@ export function slackMessage(e: OutboundEvent): Record<string, unknown> {
 function summaryMessage(s: Summary): Record<string, unknown> {
   const icon = s.down > 0 ? ':red_circle:' : s.degraded > 0 ? ':large_yellow_circle:' : ':large_green_circle:';
   const open = s.open.length
-    ? s.open.slice(0, 20).map((o) => `• *${o.check}* since <!date^${Math.floor(Date.parse(o.since) / 1000)}^{date_short_pretty} {time}|${o.since}>: ${o.reason}`).join('\n')
+    ? s.open.slice(0, 20).map((o) => `• *${o.check}* since <!date^${Math.floor(Date.parse(o.since) / 1000)}^{date_short_pretty} {time}|${o.since}>: ${escapeSlack(o.reason)}`).join('\n')
     : 'No open incidents.';
   return {
-    text: describeEvent({ event: 'summary', summary: s }),
+    text: escapeSlack(describeEvent({ event: 'summary', summary: s })),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: `${icon} Pagerless summary: ${s.up}/${s.checks} checks up`, emoji: true } },
       { type: 'section', fields: [
@@ -46,10 +51,10 @@ function incidentMessage(e: NotifyEvent): Record<string, unknown> {
       : `*Since*\n<!date^${Math.floor(Date.parse(i.openedAt) / 1000)}^{date_short_pretty} {time_secs}|${i.openedAt}>`,
   ];
   const detail = e.reaction
-    ? `Reaction *${e.reaction.reaction}* (${e.reaction.type}) ${e.reaction.outcome}: ${e.reaction.detail}`
-    : `*Reason:* ${i.reason}`;
+    ? `Reaction *${e.reaction.reaction}* (${e.reaction.type}) ${e.reaction.outcome}: ${escapeSlack(e.reaction.detail)}`
+    : `*Reason:* ${escapeSlack(i.reason)}`;
   return {
-    text: describeEvent(e),
+    text: escapeSlack(describeEvent(e)),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: HEADLINE[e.event](i.check).slice(0, 150), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: detail.slice(0, 3000) } },

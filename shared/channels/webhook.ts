@@ -21,7 +21,10 @@ export const webhook = defineChannel({
   }),
   format(event, spec) {
     const body = JSON.stringify(event);
-    const headers: Record<string, string> = { ...spec.headers, 'content-type': 'application/json', 'user-agent': 'Pagerless/0.1' };
+    // Configured headers first, lower-cased, so they can never replace the content type or the signature.
+    const headers: Record<string, string> = { 'user-agent': 'Pagerless/0.1' };
+    for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
+    headers['content-type'] = 'application/json';
     if (spec.secret) headers['x-pagerless-signature'] = signBody(body, spec.secret);
     return { body, headers };
   },

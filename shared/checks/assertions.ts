@@ -26,7 +26,7 @@ export interface Expectations {
   certDays?: number;
 }
 
-const STATUS_CLASS = /^([1-5])xx$/;
+const STATUS_CLASS = /^([1-5])xx$/i;
 
 /** Build a status matcher from the config value. Throws a SyntaxError on a bad regex. */
 export function statusMatcher(value: string | number | number[]): StatusMatcher {
@@ -34,7 +34,8 @@ export function statusMatcher(value: string | number | number[]): StatusMatcher 
   if (Array.isArray(value)) return { kind: 'list', codes: value, text: value.join(', ') };
   const cls = STATUS_CLASS.exec(value);
   if (cls) return { kind: 'class', digit: Number(cls[1]), text: value };
-  return { kind: 'regex', regex: new RegExp(value), text: `/${value}/` };
+  // Matched against the whole code: "20" must not match 520 (writing ^...$ yourself is harmless).
+  return { kind: 'regex', regex: new RegExp(`^(?:${value})$`), text: `/${value}/` };
 }
 
 export function statusMatches(m: StatusMatcher, status: number): boolean {
@@ -50,6 +51,12 @@ export function statusMatches(m: StatusMatcher, status: number): boolean {
 
 const DAY_MS = 86_400_000;
 
+/** A measured latency, precise enough never to read as the limit it exceeded: `800.4ms`, `1.4s`, `60.4s`. */
+export function formatLatency(ms: number): string {
+  if (ms < 1_000) return `${Number(ms.toFixed(1))}ms`;
+  return `${Number((ms / 1_000).toFixed(ms < 100_000 ? 3 : 1))}s`;
+}
+
 export const assertions = {
   status(obs: Observation, e: Expectations): string | null {
     if (!e.status || obs.status === undefined) return null;
@@ -62,7 +69,7 @@ export const assertions = {
   },
   maxLatency(obs: Observation, e: Expectations): string | null {
     if (e.maxLatencyMs === undefined || obs.latencyMs <= e.maxLatencyMs) return null;
-    return `took ${formatDuration(obs.latencyMs)}, over the ${formatDuration(e.maxLatencyMs)} limit`;
+    return `took ${formatLatency(obs.latencyMs)}, over the ${formatDuration(e.maxLatencyMs)} limit`;
   },
   certDays(obs: Observation, e: Expectations, now: number): string | null {
     if (e.certDays === undefined || obs.certExpiresAt === undefined) return null;
@@ -71,7 +78,7 @@ export const assertions = {
     const on = new Date(obs.certExpiresAt).toISOString().slice(0, 10);
     return daysLeft < 0
       ? `certificate expired on ${on}`
-      : `certificate expires in ${Math.floor(daysLeft)} days (on ${on}), under the ${e.certDays}-day minimum`;
+      : `certificate expires in ${Math.floor(daysLeft)} day${Math.floor(daysLeft) === 1 ? '' : 's'} (on ${on}), under the ${e.certDays}-day minimum`;
   },
 } satisfies Record<string, (obs: Observation, e: Expectations, now: number) => string | null>;
 

@@ -18,7 +18,13 @@ export class DurationError extends Error {
  */
 export function parseDuration(text: string): number {
   if (typeof text !== 'string' || !WHOLE.test(text)) {
-    throw new DurationError(`"${String(text)}" is not a duration (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)`);
+    let shown: string;
+    try {
+      shown = String(text);
+    } catch {
+      shown = '[object without a prototype]'; // String() itself throws for Object.create(null)
+    }
+    throw new DurationError(`"${shown}" is not a duration (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)`);
   }
   let total = 0;
   for (const [, amount, unit] of text.matchAll(PART)) {
@@ -30,7 +36,7 @@ export function parseDuration(text: string): number {
 
 /** Format milliseconds for people: `1h 5m`, `42s`, `350ms`. */
 export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (Math.round(ms) < 1_000) return `${Math.round(ms)}ms`;
   let s = Math.round(ms / 1_000);
   const parts: string[] = [];
   for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60]] as const) {

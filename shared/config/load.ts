@@ -69,7 +69,18 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     const pos = at(nodeOffset(doc, path, unknownKey));
     return { file, line: pos.line, col: pos.col };
   };
-  const raw = substitute(doc.toJS({ maxAliasCount: 100 }), [], env, (path, message) => issues.push({ ...locate(path), path, message }));
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Aliases are resolved here, not while parsing: a missing anchor or an alias bomb.
+    const message = (err as Error).message;
+    const alias = /alias.*?: (\S+)$/i.exec(message)?.[1];
+    const offset = alias ? text.indexOf(`*${alias}`) : -1;
+    const pos = at(Math.max(0, offset));
+    throw new ConfigError([{ file, line: pos.line, col: pos.col, path: [], message: `YAML: ${message}` }]);
+  }
+  const raw = substitute(js, [], env, (path, message) => issues.push({ ...locate(path), path, message }), new Set());
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, line: 1, col: 1, path: [], message: 'expected a mapping with version, settings, defaults, channels, reactions and services' }]);
   }
@@ -84,7 +95,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
 }
 
 /** Replace `${env:NAME}` (and `${env:NAME:-default}`) in every string. */
-function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void): unknown {
+function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void, ancestors: Set<object>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([a-z]+):([^}:]*)(?::-([^}]*))?\}/g, (whole, source: string, name: string, fallback: string | undefined) => {
       if (source !== 'env') {
@@ -93,15 +104,24 @@ function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyP
         return '';
       }
       const got = env[name];
-      if (got !== undefined) return got;
+      // As in the shell, `:-` also stands in for a variable that is set but empty.
+      if (got !== undefined && (got !== '' || fallback === undefined)) return got;
       if (fallback !== undefined) return fallback;
       report(path, `environment variable ${name} is not set (write \${env:${name}:-default} to give a default)`);
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, [...path, i], env, report));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, report)]));
+    if (ancestors.has(value)) {
+      report(path, 'an alias refers to a node that contains it (a loop)');
+      return null;
+    }
+    ancestors.add(value);
+    const out = Array.isArray(value)
+      ? value.map((v, i) => substitute(v, [...path, i], env, report, ancestors))
+      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, report, ancestors)]));
+    ancestors.delete(value);
+    return out;
   }
   return value;
 }
@@ -123,6 +143,7 @@ function describeIssue(iss: z.core.$ZodIssue, root: unknown): Described[] {
       if (value === undefined) return [{ path, message: `required key "${path.at(-1)}" is missing` }];
       return [{ path, message: `expected ${iss.expected}, got ${show(value)}` }];
     case 'invalid_value':
+      if (value === undefined) return [{ path, message: `required key "${path.at(-1)}" is missing` }];
       return [{ path, message: iss.values.length === 1 && iss.message !== 'Invalid input' && !iss.message.startsWith('Invalid')
         ? iss.message
         : `${show(value)} is not one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}` }];
@@ -141,6 +162,10 @@ function describeIssue(iss: z.core.$ZodIssue, root: unknown): Described[] {
     case 'too_small':
       if (!iss.message.startsWith('Too small')) return [{ path, message: iss.message }];
       return [{ path, message: Array.isArray(value) ? iss.message.replace(/^Too small: expected array to have >=?(\d+) items?$/, 'needs at least $1 entry') : `${show(value)} is too small (minimum ${String(iss.minimum)})` }];
+    case 'invalid_key': {
+      const inner = iss.issues[0]?.message;
+      return [{ path, unknownKey: String(path.at(-1)), message: `invalid id ${show(path.at(-1))}${inner ? `: ${inner}` : ''}` }];
+    }
     case 'too_big':
       return [{ path, message: `${show(value)} is too big (maximum ${String(iss.maximum)})` }];
     case 'invalid_format':

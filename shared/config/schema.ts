@@ -34,7 +34,12 @@ export const POLICY_DEFAULTS = { interval: '60s', timeout: '10s', retries: 0, fa
 
 const expectSchema = z.strictObject({
   /** `2xx`, a list of codes, or a regular expression on the code. @default 2xx (http) */
-  status: z.union([z.string().regex(/^[1-5]xx$/), regexString, z.int().min(100).max(599), z.array(z.int().min(100).max(599)).min(1)]).optional(),
+  status: z.union([
+    z.string().regex(/^[1-5]xx$/i),
+    regexString.refine((v) => !/^\dxx$/i.test(v), { message: 'is not a status class: use 1xx to 5xx' }),
+    z.int().min(100).max(599),
+    z.array(z.int().min(100).max(599)).min(1),
+  ]).optional(),
   /** Regular expression the body must match. */
   body: regexString.optional(),
   /** Slowest acceptable response. */
@@ -109,7 +114,7 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const refs = (ids: string[] | undefined, table: Record<string, unknown>, what: string, path: (string | number)[]) =>
     ids?.forEach((id, i) => {
-      if (!(id in table)) {
+      if (!Object.hasOwn(table, id)) {
         const known = Object.keys(table);
         issue([...path, i], `unknown ${what} "${id}"${known.length ? ` (defined: ${known.join(', ')})` : ` (no ${what}s are defined)`}`);
       }

@@ -51,8 +51,15 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   const effects: Effect[] = [];
   const confirmed = result.pushed === true;
 
+  // 0. At-least-once delivery (SQS, streams) and regions racing: a result not newer than the last one
+  //    that changed this region is a duplicate or stale. Pushed results are idempotent, so only older ones go.
+  const seen = before.regions[result.region]?.at;
+  if (seen !== undefined && (confirmed ? result.at < seen : result.at <= seen)) {
+    return { state: before, effects: [], changed: false };
+  }
+
   // 1. The region's own state machine.
-  const old: RegionState = before.regions[result.region] ?? { status: 'pending', failures: 0, successes: 0, since: result.at };
+  const old: RegionState = before.regions[result.region] ?? { status: 'pending', failures: 0, successes: 0, since: result.at, at: result.at };
   const region: RegionState = { ...old };
   const maxAfter = policy.reactions.reduce((m, r) => Math.max(m, r.after), 0);
   if (result.ok) {
@@ -74,6 +81,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
     }
   }
   if (!sameRegion(old, region) || !(result.region in before.regions)) {
+    region.at = result.at;
     state.regions[result.region] = region;
     changed = true;
   }
@@ -120,12 +128,13 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
 
   // 3. Reactions: when enough regions fail now and this region failed `after` rounds in a row.
   if (!result.ok) {
-    const failingNow = Object.values(state.regions).filter((r) => r.failures > 0).length;
+    const failingNow = Object.entries(state.regions).filter(([name, r]) => r.failures > 0 && (name === PUSH_REGION || policy.regions.includes(name))).length;
     if (confirmed || failingNow >= policy.quorum) {
       for (const r of policy.reactions) {
         if (!confirmed && region.failures < r.after) continue;
         const ledger = state.reactions[r.id] ?? {};
         const lastRun = ledger.lastRunAt;
+        if ((lastRun !== undefined && result.at <= lastRun) || (ledger.lastSkipAt !== undefined && result.at <= ledger.lastSkipAt)) continue;
         const announceTo = policy.channels.filter((c) => wants(c, 'reaction.ran')).map((c) => c.id);
         if (lastRun === undefined || result.at - lastRun >= r.cooldownMs) {
           state.reactions[r.id] = { lastRunAt: result.at };

@@ -38,7 +38,7 @@ function state(version: number, status: 'up' | 'down', incident: Incident | null
   return {
     check: CHECK,
     version,
-    regions: { local: { status, failures: status === 'down' ? 2 : 0, successes: status === 'up' ? 1 : 0, since: T0 } },
+    regions: { local: { status, failures: status === 'down' ? 2 : 0, successes: status === 'up' ? 1 : 0, since: T0, at: T0 } },
     incident,
     reactions: {},
   };
