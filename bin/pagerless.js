@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../shared/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: after `run` stops, probes still in flight must not hold the process open.
+process.exit(await main(process.argv.slice(2)));

@@ -17,6 +17,8 @@ export interface Commit {
   expectedVersion: number;
   state: CheckState;
   opened?: Incident;
+  /** With `opened`: timeline entries of the check since then (reactions before confirmation) join the incident. */
+  outageStartedAt?: number;
   resolved?: Incident;
   /** Enqueued in the outbox in the same transaction; a key already present is ignored. */
   effects: Effect[];
@@ -64,6 +66,8 @@ export interface IncidentStore {
   /** Newest first. */
   listIncidents(limit: number): Promise<Incident[]>;
   getIncident(id: string): Promise<Incident | undefined>;
+  /** The check's open incident, if any. */
+  openIncident(check: string): Promise<Incident | undefined>;
   timeline(incidentId: string): Promise<TimelineEntry[]>;
   addTimeline(entry: TimelineEntry): Promise<void>;
 }
@@ -71,6 +75,9 @@ export interface IncidentStore {
 export interface HeartbeatStore {
   recordPing(check: string, at: number): Promise<void>;
   lastPings(): Promise<Map<string, number>>;
+  /** A failure reported with `/ping/{token}/fail`; it holds until a later ping. */
+  recordPingFailure(check: string, at: number, message: string): Promise<void>;
+  lastPingFailures(): Promise<Map<string, { at: number; message: string }>>;
   /** When each check was first watched; checks not yet known are recorded as first watched `now`. */
   watchStart(checks: string[], now: number): Promise<Map<string, number>>;
 }

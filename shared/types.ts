@@ -52,6 +52,8 @@ export interface RegionState {
   at: number;
   /** While failing: the first failed round's reason, replaced by the confirming round's once down. */
   reason?: string;
+  /** Epoch ms of the first failed round of the current failing streak. */
+  failingSince?: number;
 }
 
 /** An incident as every channel and the API see it. */

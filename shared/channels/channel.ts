@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { describeNetworkError } from '../checks/errors.ts';
 import type { NotifyEventName, OutboundEvent } from '../types.ts';
 
-export const NOTIFY_EVENTS = ['incident.opened', 'incident.resolved', 'incident.reminder', 'reaction.ran'] as const satisfies readonly NotifyEventName[];
+/** Events a channel can subscribe to. (`incident.reminder` is part of the payload vocabulary but not sent yet.) */
+export const NOTIFY_EVENTS = ['incident.opened', 'incident.resolved', 'reaction.ran'] as const satisfies readonly NotifyEventName[];
 
 /** Keys every channel takes besides its own. */
 export const channelBase = {
@@ -28,6 +29,7 @@ export interface SendContext {
 /** A failed send. `retryable` sends are tried again with backoff; the others are given up and logged. */
 export class SendError extends Error {
   override name = 'SendError';
+  readonly code = 'SEND_FAILED';
   constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -61,12 +63,12 @@ export async function postMessage(url: string, message: OutboundMessage, ctx: Se
   } catch (err) {
     const e = err as Error & { code?: string };
     const what = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${ctx.timeoutMs}ms` : describeNetworkError(err, new URL(url).host);
-    throw new SendError(`POST ${redact(url)} failed: ${what}`, true, { cause: err });
+    throw new SendError(`${method} ${redact(url)} failed: ${what}`, true, { cause: err });
   }
   const text = await res.body.text().catch(() => '');
   if (res.statusCode >= 200 && res.statusCode < 300) return;
   const retryable = res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408;
-  throw new SendError(`POST ${redact(url)} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`, retryable);
+  throw new SendError(`${method} ${redact(url)} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`, retryable);
 }
 
 /** Webhook URLs carry secrets in their path (Slack): log the origin only. */

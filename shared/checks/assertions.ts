@@ -15,7 +15,7 @@ export interface Observation {
 
 /** `expect.status`: `2xx`, a list of codes, or a regular expression on the code. */
 export type StatusMatcher =
-  | { kind: 'class'; digit: number; text: string }
+  | { kind: 'class'; digits: number[]; text: string }
   | { kind: 'list'; codes: number[]; text: string }
   | { kind: 'regex'; regex: RegExp; text: string };
 
@@ -26,14 +26,14 @@ export interface Expectations {
   certDays?: number;
 }
 
-const STATUS_CLASS = /^([1-5])xx$/i;
+/** `2xx`, or several classes: `2xx|3xx`. */
+export const STATUS_CLASSES = /^[1-5]xx(\|[1-5]xx)*$/i;
 
 /** Build a status matcher from the config value. Throws a SyntaxError on a bad regex. */
 export function statusMatcher(value: string | number | number[]): StatusMatcher {
   if (typeof value === 'number') return { kind: 'list', codes: [value], text: String(value) };
   if (Array.isArray(value)) return { kind: 'list', codes: value, text: value.join(', ') };
-  const cls = STATUS_CLASS.exec(value);
-  if (cls) return { kind: 'class', digit: Number(cls[1]), text: value };
+  if (STATUS_CLASSES.test(value)) return { kind: 'class', digits: value.split('|').map((c) => Number(c[0])), text: value };
   // Matched against the whole code: "20" must not match 520 (writing ^...$ yourself is harmless).
   return { kind: 'regex', regex: new RegExp(`^(?:${value})$`), text: `/${value}/` };
 }
@@ -41,7 +41,7 @@ export function statusMatcher(value: string | number | number[]): StatusMatcher 
 export function statusMatches(m: StatusMatcher, status: number): boolean {
   switch (m.kind) {
     case 'class':
-      return Math.floor(status / 100) === m.digit;
+      return m.digits.includes(Math.floor(status / 100));
     case 'list':
       return m.codes.includes(status);
     case 'regex':

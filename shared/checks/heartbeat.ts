@@ -20,6 +20,9 @@ export const heartbeat = defineCheckKind({
   async probe(spec, ctx) {
     const allowed = parseDuration(spec.every) + parseDuration(spec.grace);
     const last = ctx.lastPing(ctx.checkId);
+    // A failure the job reported stays a failure until the job pings again.
+    const failure = ctx.lastFailure?.(ctx.checkId);
+    if (failure && (last === undefined || failure.at >= last)) return { ok: false, latencyMs: 0, reason: failure.message, confirmed: true };
     const since = last ?? ctx.watchingSince(ctx.checkId);
     const age = ctx.now() - since;
     if (age <= allowed) return { ok: true, latencyMs: 0, note: last ? `last ping ${formatDuration(age)} ago` : 'waiting for the first ping' };

@@ -61,11 +61,13 @@ export async function probeHttp(spec: HttpSpec, timeoutMs: number): Promise<Prob
   let method: string = spec.method;
   let body = spec.body;
   let first: PhaseTimings | undefined;
+  const origin = url.origin;
   for (let hop = 0; ; hop++) {
     const where = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
     let result: Hop;
     try {
-      result = await requestOnce(url, method, body, spec, deadline);
+      // Credentials and configured headers go to the configured origin only, never to a redirect target elsewhere.
+      result = await requestOnce(url, method, body, spec, deadline, url.origin === origin);
     } catch (err) {
       const latencyMs = performance.now() - start;
       const reason = err instanceof DeadlineError
@@ -75,7 +77,11 @@ export async function probeHttp(spec: HttpSpec, timeoutMs: number): Promise<Prob
     }
     first ??= result.timings;
     if (REDIRECT_CODES.has(result.status) && result.location && hop < spec.redirects) {
-      url = new URL(result.location, url);
+      const next = URL.canParse(result.location, url) ? new URL(result.location, url) : undefined;
+      if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+        return { ok: false, reason: `status ${result.status} redirects to an unusable Location ${JSON.stringify(result.location.slice(0, 200))}`, latencyMs: performance.now() - start, traceId };
+      }
+      url = next;
       if (result.status === 303 || ((result.status === 301 || result.status === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
@@ -105,7 +111,7 @@ class DeadlineError extends Error {
   }
 }
 
-async function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, deadline: number): Promise<Hop> {
+async function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, deadline: number, sameOrigin: boolean): Promise<Hop> {
   const t0 = performance.now();
   const timings: PhaseTimings = { total: 0 };
   const https = url.protocol === 'https:';
@@ -194,8 +200,8 @@ async function requestOnce(url: URL, method: string, body: string | undefined, s
   try {
     const headers: Record<string, string> = { 'user-agent': 'Pagerless/0.1 (+uptime monitor)' };
     // Header names are case-insensitive: a configured User-Agent replaces the default one.
-    for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
-    if (spec.basicAuth) {
+    if (sameOrigin) for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (spec.basicAuth && sameOrigin) {
       headers.authorization = `Basic ${Buffer.from(`${spec.basicAuth.username}:${spec.basicAuth.password}`).toString('base64')}`;
     }
     const res = await client.request({

@@ -10,6 +10,8 @@ export interface ProbeContext {
   now(): number;
   /** Heartbeats: epoch ms of the last ping, or undefined when none came yet. */
   lastPing(checkId: string): number | undefined;
+  /** Heartbeats: the last failure the job reported (`/ping/{token}/fail`), if any. */
+  lastFailure?(checkId: string): { at: number; message: string } | undefined;
   /** Epoch ms when Pagerless began watching the check (a heartbeat's first deadline counts from here). */
   watchingSince(checkId: string): number;
 }

@@ -9,7 +9,8 @@ export const tcp = defineCheckKind({
   mode: 'probe',
   schema: z.strictObject({
     host: z.string().min(1),
-    port: z.int().min(1).max(65_535),
+    /** A number, or a string of digits so that `${env:PORT}` works. */
+    port: z.union([z.int(), z.string().regex(/^\d+$/, 'must be a port number').transform(Number)]).pipe(z.int().min(1).max(65_535)),
     /** Text sent once connected (`\r\n` escapes allowed in YAML double quotes). */
     send: z.string().optional(),
     /** Regular expression the first bytes the server sends must match. */

@@ -17,12 +17,12 @@ import { createLogger } from './log.ts';
 const USAGE = `Usage: pagerless <command> [options]
 
 Commands:
-  run       [-c monitors.yaml] [--port 8080] [--data .pagerless]   run the monitor on this machine
+  run       [-c monitors.yaml] [--port 8080] [--host 127.0.0.1] [--data .pagerless]   run the monitor on this machine
   validate  [-c monitors.yaml]                  check the config; exit 1 with file:line:col on errors
   check     [-c monitors.yaml] [--only svc/check]  run every check once, print a table, exit 1 if any fails
   schema                                        print the JSON Schema of monitors.yaml
 
-Environment: PAGERLESS_CONFIG, PAGERLESS_PORT and PAGERLESS_DATA stand in for -c, --port and --data.
+Environment: PAGERLESS_CONFIG, PAGERLESS_PORT, PAGERLESS_HOST and PAGERLESS_DATA stand in for -c, --port, --host and --data.
 `;
 
 export interface Io {
@@ -37,7 +37,10 @@ const processIo: Io = {
   env: process.env,
 };
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  override name = 'UsageError';
+  readonly code = 'USAGE';
+}
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -102,22 +105,27 @@ export function summary(config: CompiledConfig): string {
 }
 
 async function run(args: string[], io: Io): Promise<number> {
-  const values = options(args, { port: { type: 'string' }, data: { type: 'string' } });
-  const config = loadConfig(configPath(values, io), io.env);
+  const values = options(args, { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' } });
   const portText = values.port ?? io.env.PAGERLESS_PORT ?? '8080';
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  // The config sees the port actually served, so checks of Pagerless itself follow --port.
+  const config = loadConfig(configPath(values, io), { ...io.env, PAGERLESS_PORT: String(port) });
+  // Loopback by default: /hooks and /ping have no token unless configured. --host 0.0.0.0 to serve a load balancer.
+  const host = values.host ?? io.env.PAGERLESS_HOST ?? '127.0.0.1';
   const dataDir = resolve(values.data ?? io.env.PAGERLESS_DATA ?? '.pagerless');
   const log = createLogger(io.err);
   let engine: LocalEngine;
   try {
-    engine = await LocalEngine.start({ config, dataDir, port, log, print: io.out });
+    engine = await LocalEngine.start({ config, dataDir, port, host, log, print: io.out });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port ${port} is already in use (pick another with --port)`);
+    if (e.code === 'EADDRNOTAVAIL') throw new Error(`cannot listen on ${host}: no such address on this machine`);
     throw err;
   }
-  io.out(`Pagerless is watching ${config.checks.length} checks: dashboard at http://127.0.0.1:${engine.port}/ (data in ${dataDir})`);
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  io.out(`Pagerless is watching ${config.checks.length} checks: dashboard at http://${shown}:${engine.port}/ (data in ${dataDir})`);
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -129,7 +137,10 @@ async function run(args: string[], io: Io): Promise<number> {
       log.info(`${signal} received, stopping`);
       // Never take more than 5 s to quit, whatever a probe or a send is doing.
       setTimeout(() => process.exit(0), 4_500).unref();
-      engine.stop().then(done, (err: Error) => {
+      engine.stop().then(() => {
+        log.info('stopped');
+        done();
+      }, (err: Error) => {
         log.error('stop failed', { error: err.message });
         done();
       });

@@ -9,6 +9,7 @@ const WHOLE = new RegExp(DURATION_PATTERN);
 
 export class DurationError extends Error {
   override name = 'DurationError';
+  readonly code = 'DURATION_INVALID';
 }
 
 /**

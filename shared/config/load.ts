@@ -42,7 +42,7 @@ export function formatPath(path: KeyPath): string {
 export type Env = Record<string, string | undefined>;
 
 /** Read, check and compile a config file. @throws ConfigError */
-export function loadConfig(file: string, env: Env = process.env): CompiledConfig {
+export function loadConfig(file: string, env: Env): CompiledConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -54,7 +54,7 @@ export function loadConfig(file: string, env: Env = process.env): CompiledConfig
 }
 
 /** Check and compile config text. @throws ConfigError */
-export function parseConfig(text: string, file: string, env: Env = process.env): CompiledConfig {
+export function parseConfig(text: string, file: string, env: Env): CompiledConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lines.linePos(Math.max(0, Math.min(offset, text.length)));

@@ -8,6 +8,7 @@ import { channels } from '../channels/index.ts';
 import { reactions } from '../reactions/index.ts';
 import { parseDuration } from './duration.ts';
 import { duration, idName, regexString } from './fields.ts';
+import { STATUS_CLASSES } from '../checks/assertions.ts';
 
 /** Local minimum interval (DESIGN.md: 1s locally, 10s on AWS). */
 export const MIN_INTERVAL_MS = 1_000;
@@ -35,8 +36,8 @@ export const POLICY_DEFAULTS = { interval: '60s', timeout: '10s', retries: 0, fa
 const expectSchema = z.strictObject({
   /** `2xx`, a list of codes, or a regular expression on the code. @default 2xx (http) */
   status: z.union([
-    z.string().regex(/^[1-5]xx$/i),
-    regexString.refine((v) => !/^\dxx$/i.test(v), { message: 'is not a status class: use 1xx to 5xx' }),
+    z.string().regex(STATUS_CLASSES),
+    regexString.refine((v) => !/\dxx/i.test(v), { message: 'is not a status class: use 1xx to 5xx' }),
     z.int().min(100).max(599),
     z.array(z.int().min(100).max(599)).min(1),
   ]).optional(),
@@ -124,7 +125,11 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
       issue(path, `interval ${value} is under the 1s minimum`);
     }
   };
+  const timeout = (value: string | undefined, path: (string | number)[]) => {
+    if (value !== undefined && safeMs(value) === 0) issue(path, 'a timeout of 0 always fails: give it at least 1ms');
+  };
   interval(c.defaults.interval, ['defaults', 'interval']);
+  timeout(c.defaults.timeout, ['defaults', 'timeout']);
   refs(c.settings.summary?.channels, c.channels, 'channel', ['settings', 'summary', 'channels']);
   const services = new Set<string>();
   const tokens = new Map<string, string>();
@@ -134,6 +139,7 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
     refs(svc.alert, c.channels, 'channel', ['services', s, 'alert']);
     refs(svc.react, c.reactions, 'reaction', ['services', s, 'react']);
     interval(svc.interval, ['services', s, 'interval']);
+    timeout(svc.timeout, ['services', s, 'timeout']);
     const names = new Set<string>();
     svc.checks.forEach((chk, k) => {
       const at = ['services', s, 'checks', k];
@@ -142,6 +148,7 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
       refs(chk.alert, c.channels, 'channel', [...at, 'alert']);
       refs(chk.react, c.reactions, 'reaction', [...at, 'react']);
       interval(chk.interval, [...at, 'interval']);
+      timeout(chk.timeout, [...at, 'timeout']);
       const kinds = CHECK_KIND_NAMES.filter((kind) => chk[kind] !== undefined);
       if (kinds.length !== 1) {
         issue(at, kinds.length === 0

@@ -160,9 +160,11 @@ export class EffectExecutor {
     const at = this.o.clock.now();
     const type = this.o.config.reactions[e.reaction]?.type ?? 'unknown';
     const outcome: ReactionOutcome = { reaction: e.reaction, type, outcome: result.outcome, detail: result.detail, at: new Date(at).toISOString() };
-    await this.o.incidents.addTimeline({ check: e.check, incidentId: e.incident?.id ?? null, at, kind: 'reaction', detail: `${e.reaction} (${type}) ${result.outcome}: ${result.detail}` });
-    if (!e.incident || e.announceTo.length === 0) return;
-    const payload = { event: 'reaction.ran' as const, incident: e.incident, reaction: outcome };
+    // The incident may have opened while the reaction ran: attach and announce it there.
+    const incident = e.incident ?? (await this.o.incidents.openIncident(e.check));
+    await this.o.incidents.addTimeline({ check: e.check, incidentId: incident?.id ?? null, at, kind: 'reaction', detail: `${e.reaction} (${type}) ${result.outcome}: ${result.detail}` });
+    if (!incident || e.announceTo.length === 0) return;
+    const payload = { event: 'reaction.ran' as const, incident, reaction: outcome };
     await this.o.outbox.enqueue(e.announceTo.map((channel) => ({ kind: 'notify', key: `${e.key}:ran:${channel}`, channel, payload })), at);
     this.again = true;
   }

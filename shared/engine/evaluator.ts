@@ -30,6 +30,7 @@ export class Evaluator {
         expectedVersion: previous?.version ?? 0,
         state: t.state,
         opened: t.opened,
+        outageStartedAt: t.outageStartedAt,
         resolved: t.resolved,
         effects: t.effects,
         at: result.at,

@@ -32,6 +32,8 @@ export interface Transition {
   /** False when nothing worth persisting changed (steady state): no write needed. */
   changed: boolean;
   opened?: Incident;
+  /** With `opened`: when the outage began (the first failed round of the regions now failing). */
+  outageStartedAt?: number;
   resolved?: Incident;
 }
 
@@ -64,6 +66,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   const maxAfter = policy.reactions.reduce((m, r) => Math.max(m, r.after), 0);
   if (result.ok) {
     region.failures = 0;
+    delete region.failingSince;
     region.successes = Math.min(old.successes + 1, policy.recoveries);
     if (old.status === 'pending' || (old.status === 'down' && (confirmed || region.successes >= policy.recoveries))) {
       region.status = 'up';
@@ -73,7 +76,10 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   } else {
     region.successes = 0;
     region.failures = Math.min(old.failures + 1, Math.max(policy.failures, maxAfter));
-    if (old.failures === 0) region.reason = result.reason;
+    if (old.failures === 0) {
+      region.reason = result.reason;
+      region.failingSince = result.at;
+    }
     if (old.status !== 'down' && (confirmed || region.failures >= policy.failures)) {
       region.status = 'down';
       region.since = result.at;
@@ -92,6 +98,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   const pushedDown = state.regions[PUSH_REGION]?.status === 'down';
   const outage = pushedDown || downCount >= policy.quorum;
   let opened: Incident | undefined;
+  let outageStartedAt: number | undefined;
   let resolved: Incident | undefined;
   if (!before.incident && outage) {
     opened = {
@@ -108,6 +115,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
       ...(result.traceId ? { traceId: result.traceId } : {}),
     };
     state.incident = opened;
+    outageStartedAt = Math.min(result.at, ...Object.values(state.regions).map((r) => r.failingSince ?? Infinity));
     changed = true;
     effects.push(...notify(opened, 'incident.opened', policy));
   } else if (before.incident && !outage) {
@@ -153,7 +161,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
     }
   }
 
-  return { state, effects, changed, opened, resolved };
+  return { state, effects, changed, opened, outageStartedAt, resolved };
 }
 
 /** Each region's status for the incident record; policy regions that never reported are pending. */
@@ -180,7 +188,8 @@ function wants(channel: { events?: readonly string[] }, event: NotifyEventName):
 }
 
 function sameRegion(a: RegionState, b: RegionState): boolean {
-  return a.status === b.status && a.failures === b.failures && a.successes === b.successes && a.since === b.since && a.reason === b.reason;
+  return a.status === b.status && a.failures === b.failures && a.successes === b.successes && a.since === b.since
+    && a.reason === b.reason && a.failingSince === b.failingSince;
 }
 
 function sameStatuses(a: Incident['regions'], b: Incident['regions']): boolean {

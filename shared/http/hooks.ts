@@ -11,6 +11,7 @@ export interface PushedAlert {
 /** A request the hook route rejects, with the HTTP status to answer. */
 export class HookError extends Error {
   override name = 'HookError';
+  readonly code = 'HOOK_REJECTED';
   constructor(readonly status: 400 | 404 | 413, message: string) {
     super(message);
   }
@@ -37,7 +38,7 @@ const parsers: Record<(typeof HOOK_SOURCES)[number], (body: unknown) => PushedAl
 
 /** @throws HookError (400 bad JSON or shape, 404 unknown source) */
 export function parseHook(source: string, raw: string): PushedAlert[] {
-  const parser = parsers[source as keyof typeof parsers];
+  const parser = Object.hasOwn(parsers, source) ? parsers[source as keyof typeof parsers] : undefined;
   if (!parser) throw new HookError(404, `unknown hook source "${source}" (known: ${HOOK_SOURCES.join(', ')})`);
   let body: unknown;
   try {

@@ -47,6 +47,7 @@ export interface RouteDeps {
   /** Feed a pushed result to the engine (results + evaluator). */
   push(result: ProbeResult): Promise<void>;
   recordPing(check: string, at: number): Promise<void>;
+  recordPingFailure(check: string, at: number, message: string): Promise<void>;
 }
 
 const text = (status: number, body: string, extra: Record<string, string> = {}): ApiResponse => ({
@@ -121,8 +122,9 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     const check = heartbeatTokens.get(token);
     if (!check) return text(404, 'unknown ping token');
     const at = deps.clock.now();
-    if (!failed) await deps.recordPing(check.id, at);
     const message = failed ? (req.query.get('message') ?? req.body?.trim().slice(0, 500)) || 'the job reported a failure' : 'ping received';
+    if (failed) await deps.recordPingFailure(check.id, at, message);
+    else await deps.recordPing(check.id, at);
     await deps.push({ check: check.id, region: PUSH_REGION, at, ok: !failed, latencyMs: 0, reason: failed ? message : 'ping received', pushed: true });
     return text(200, failed ? 'failure recorded' : 'OK');
   }
@@ -185,7 +187,11 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     const segments = req.path.split('/').filter(Boolean).map(decodeURIComponentSafe);
     const [first, second, third, ...rest] = segments;
     const get = req.method === 'GET' || req.method === 'HEAD';
-    const only = (ok: boolean, allow: string) => (ok ? undefined : { ...fail(req, 405, `method ${req.method} not allowed`), headers: { allow } });
+    const only = (ok: boolean, allow: string) => {
+      if (ok) return undefined;
+      const res = fail(req, 405, `method ${req.method} not allowed`);
+      return { ...res, headers: { ...res.headers, allow } };
+    };
     if (segments.length === 0) return only(get, 'GET') ?? { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: dashboardHtml() };
     switch (first) {
       case 'status':

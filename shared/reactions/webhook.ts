@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { httpUrl } from '../config/fields.ts';
-import { postMessage, SendError } from '../channels/channel.ts';
+import { postMessage, redact, SendError } from '../channels/channel.ts';
 import { defineReaction, reactionBase } from './reaction.ts';
 
 /** Calls a URL (a restart endpoint, a runbook automation) with a `reaction.ran` body or a fixed one. */
@@ -25,7 +25,7 @@ export const webhook = defineReaction({
     const headers = { 'content-type': spec.body === undefined ? 'application/json' : 'text/plain', 'user-agent': 'Pagerless/0.1', ...spec.headers };
     try {
       await postMessage(spec.url, { body: spec.method === 'GET' ? '' : body, headers }, ctx, spec.method);
-      return { outcome: 'executed', detail: `${spec.method} ${spec.url} succeeded` };
+      return { outcome: 'executed', detail: `${spec.method} ${redact(spec.url)} succeeded` };
     } catch (err) {
       if (err instanceof SendError) return { outcome: 'failed', detail: err.message };
       throw err;

@@ -256,7 +256,7 @@ describe('reactions', () => {
 
     const timeline = await store.timeline(incidentId);
     const reaction = timeline.filter((e) => e.kind === 'reaction');
-    expect(reaction.map((e) => e.detail)).toEqual([`restart-app (webhook) executed: POST ${origin}/restart succeeded`]);
+    expect(reaction.map((e) => e.detail)).toEqual([`restart-app (webhook) executed: POST ${origin}/… succeeded`]);
 
     const announced = to('/announce').filter((d) => payload(d).event === 'reaction.ran');
     expect(announced).toHaveLength(1);

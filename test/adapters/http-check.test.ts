@@ -248,6 +248,25 @@ describe('http check: redirects', () => {
     expect(plain.requests.slice(before).map((q) => q.url)).toEqual(['/redirect-twice', '/redirect']);
   });
 
+  it('sends credentials and configured headers to the configured origin only, not to a redirect elsewhere', async () => {
+    const elsewhere = await loopback((_req, res) => send(res, 200, 'elsewhere'));
+    const origin = await loopback((_req, res) => send(res, 302, '', { location: `http://localhost:${elsewhere.port}/landing` }));
+    const r = await round({ http: { url: `${origin.origin}/start`, basicAuth: { username: 'u', password: 'secret' }, headers: { 'X-Api-Key': 'k123' } } });
+    expect(r.ok).toBe(true);
+    expect(origin.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('u:secret').toString('base64')}`);
+    expect(origin.requests[0]!.headers['x-api-key']).toBe('k123');
+    expect(elsewhere.requests[0]!.url).toBe('/landing');
+    expect(elsewhere.requests[0]!.headers.authorization).toBeUndefined();
+    expect(elsewhere.requests[0]!.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('fails with the reason when a redirect has an unusable Location', async () => {
+    const bad = await loopback((_req, res) => send(res, 301, '', { location: 'mailto:ops@example.com' }));
+    const r = await round({ http: { url: `${bad.origin}/` } });
+    expect(r.ok).toBe(false);
+    expect(r.reason).toBe('status 301 redirects to an unusable Location "mailto:ops@example.com"');
+  });
+
   it('turns a POST into a GET without a body on 303', async () => {
     const before = plain.requests.length;
     const r = await round({ http: { url: `${plain.origin}/see-other`, method: 'POST', body: 'payload' } });

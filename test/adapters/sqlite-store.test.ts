@@ -148,9 +148,11 @@ describe('incidents and timelines', () => {
     const first = incident('checkout.api.first', T0, 'status 500 does not match 2xx');
     const second = incident('checkout.api.second', T0 + 600_000, 'connection refused by 10.0.0.1:443');
 
-    // A reaction that ran before the first incident was confirmed belongs to that incident.
+    // A reaction that ran in the outage before it was confirmed belongs to that incident; one from an
+    // earlier blip that never became an incident does not.
+    await store.addTimeline({ check: CHECK, incidentId: null, at: T0 - 60_000, kind: 'reaction', detail: 'restart-app (webhook) executed after a blip' });
     await store.addTimeline({ check: CHECK, incidentId: null, at: T0 - 1_000, kind: 'reaction', detail: 'restart-app (webhook) executed' });
-    await store.commit({ check: CHECK, expectedVersion: 0, state: state(0, 'down', first), opened: first, effects: [], at: T0 });
+    await store.commit({ check: CHECK, expectedVersion: 0, state: state(0, 'down', first), opened: first, outageStartedAt: T0 - 2_000, effects: [], at: T0 });
     await store.addTimeline({ check: CHECK, incidentId: first.id, at: T0 + 5, kind: 'notified', detail: 'incident.opened sent to team' });
     const firstResolved = resolve(first, T0 + 90_000);
     await store.commit({ check: CHECK, expectedVersion: 1, state: state(1, 'up'), resolved: firstResolved, effects: [], at: T0 + 90_000 });

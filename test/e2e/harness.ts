@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin/pagerless.js');
 
-export type TargetMode = 'ok' | 'error' | 'slow' | 'reset';
+export type TargetMode = 'ok' | 'error' | 'slow' | 'hang' | 'reset';
 
 /** An HTTP target on 127.0.0.1 whose answer the test switches. */
 export async function startTarget(): Promise<{ url: string; port: number; setMode(m: TargetMode): void; hits(): number; close(): Promise<void> }> {
@@ -30,6 +30,9 @@ export async function startTarget(): Promise<{ url: string; port: number; setMod
         return;
       case 'slow':
         setTimeout(() => res.end('late'), 3_000).unref();
+        return;
+      case 'hang':
+        setTimeout(() => res.end('very late'), 60_000).unref();
         return;
       case 'reset':
         req.socket.destroy();

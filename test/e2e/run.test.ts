@@ -3,6 +3,8 @@
  * switches between 200 / 500 / slow / reset, and a loopback webhook receiver.
  */
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, get, post, RunningEngine, startReceiver, startTarget, tempDir, waitFor, waitUp, writeConfig } from './harness.ts';
 
@@ -212,6 +214,12 @@ services:
     expect((await get(`${base}/ping/backup-token-123/fail?message=exit%20code%202`)).status).toBe(200);
     const failed = await waitFor('reported failure', () => events('incident.opened').filter((e) => e.json.incident.check === 'jobs/backup')[1]);
     expect(failed.json.incident.reason).toBe('exit code 2');
+    // A reported failure holds across heartbeat rounds (interval 1s) until the job pings again.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(events('incident.resolved').filter((e) => e.json.incident.check === 'jobs/backup')).toHaveLength(1);
+    expect((await get(`${base}/status`)).body).toBe('jobs/backup: exit code 2\n');
+    await get(`${base}/ping/backup-token-123`);
+    await waitFor('resolved by the next ping', () => events('incident.resolved').filter((e) => e.json.incident.check === 'jobs/backup').length === 2);
   });
 });
 
@@ -276,9 +284,27 @@ describe('crash and shutdown', () => {
     expect(events('incident.resolved')[0]!.json.incident.id).toBe(opened.json.incident.id);
   });
 
+  it('survives a database another process holds locked, and stores results again once it is free', async () => {
+    const { base, dataDir, engine } = await startEngine(outageConfig());
+    await waitFor('shop/api up', async () => (await checkState(base, 'shop/api'))?.state === 'up');
+    const blocker = new Database(join(dataDir, 'pagerless.db'));
+    blocker.pragma('busy_timeout = 10000');
+    blocker.exec('BEGIN IMMEDIATE');
+    await waitFor('a logged store error', () => /could not store \d+ results; keeping/.test(engine.stderr), 15_000);
+    blocker.exec('COMMIT');
+    const lockedUntil = Date.now();
+    await waitFor('results stored again', () => {
+      const n = blocker.prepare("SELECT COUNT(*) AS n FROM results WHERE check_id = 'shop/api' AND at > ?").get(lockedUntil) as { n: number };
+      return n.n > 0;
+    });
+    blocker.close();
+    expect((await get(`${base}/health`)).body).toBe('Checks running\n');
+    expect(engine.child.exitCode).toBeNull();
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('%s stops the engine within 5 s with exit code 0', async (signal) => {
     const slowTarget = outageConfig().replace(/interval: 1s, timeout: 500ms/, 'interval: 1s, timeout: 30s');
-    target.setMode('slow'); // a probe is in flight when the signal arrives
+    target.setMode('hang'); // a probe that would outlive the shutdown is in flight when the signal arrives
     const { engine } = await startEngine(slowTarget);
     await waitFor('a probe in flight', () => target.hits() > 0);
     const sent = Date.now();

@@ -11,8 +11,8 @@ const obs = (o: Partial<Observation> = {}): Observation => ({ latencyMs: 120, ..
 
 describe('statusMatcher', () => {
   it('reads `2xx` as a status class', () => {
-    expect(statusMatcher('2xx')).toEqual({ kind: 'class', digit: 2, text: '2xx' });
-    expect(statusMatcher('5xx')).toEqual({ kind: 'class', digit: 5, text: '5xx' });
+    expect(statusMatcher('2xx')).toEqual({ kind: 'class', digits: [2], text: '2xx' });
+    expect(statusMatcher('5xx')).toEqual({ kind: 'class', digits: [5], text: '5xx' });
   });
 
   it('reads a number or a list of numbers as a list of codes', () => {
@@ -185,5 +185,13 @@ describe('failedExpectations', () => {
   it('is empty when everything holds', () => {
     const o = obs({ status: 200, body: 'all green', latencyMs: 10, certExpiresAt: NOW + 60 * DAY });
     expect(failedExpectations(o, everything, NOW)).toEqual([]);
+  });
+});
+
+describe('status class alternation', () => {
+  it('`2xx|3xx` accepts either class and nothing else', () => {
+    const m = statusMatcher('2xx|3xx');
+    expect(m).toEqual({ kind: 'class', digits: [2, 3], text: '2xx|3xx' });
+    expect([200, 302, 404, 500].map((s) => statusMatches(m, s))).toEqual([true, true, false, false]);
   });
 });

@@ -684,7 +684,7 @@ describe('a valid config', () => {
     const cfg = compile(
       lines('version: 1', 'services:', '  - name: shop', '    checks:', '      - name: api', '        http: { url: "https://shop.example.com/health" }', '      - name: db', '        tcp: { host: db.internal, port: 5432 }', '      - name: ok-list', '        http: { url: "https://shop.example.com/ok" }', '        expect: { status: [200, 204], maxLatency: 800ms, body: "green" }'),
     );
-    expect(checkById(cfg, 'shop/api').expect.status).toEqual({ kind: 'class', digit: 2, text: '2xx' });
+    expect(checkById(cfg, 'shop/api').expect.status).toEqual({ kind: 'class', digits: [2], text: '2xx' });
     expect(checkById(cfg, 'shop/db').expect.status).toBeUndefined();
     const listed = checkById(cfg, 'shop/ok-list').expect;
     expect(listed.status).toEqual({ kind: 'list', codes: [200, 204], text: '200, 204' });
@@ -774,7 +774,7 @@ describe('values a reader could get wrong', () => {
 
   it('a status class is case-insensitive, and 6xx is not a class', () => {
     const cfg = parseConfig(withStatus('"2XX"'), FILE, {});
-    expect(cfg.checks[0]!.expect.status).toMatchObject({ kind: 'class', digit: 2 });
+    expect(cfg.checks[0]!.expect.status).toMatchObject({ kind: 'class', digits: [2] });
     expectOnlyIssue(withStatus('"6xx"'), { at: '7:27', key: 'services[0].checks[0].expect.status', path: ['services', 0, 'checks', 0, 'expect', 'status'], reason: '"6xx" is not a status: use 2xx, a list like [200, 204], or a regular expression' });
   });
 

@@ -525,11 +525,19 @@ describe('purity and idempotency', () => {
     expect(resolvedOnce.effects).toHaveLength(2);
   });
 
-  // Known gap: see the report. Streams and SQS deliver at least once; the reducer has no way to tell
-  // a re-delivered round from a new one, so one failed round delivered twice opens an incident.
+  // Streams and SQS deliver at least once: a result not newer than the last one that changed its
+  // region is a duplicate (or arrived late) and changes nothing.
   it('a re-delivered failed round (same region, same at) is not counted as a second failed round', () => {
     const t = trace(policy({ failures: 2 }), [ok(0), fail(1), fail(1)]);
     expect(t.opened).toEqual([]);
+  });
+
+  it('a result older than the region\'s last change is ignored, in every region independently', () => {
+    const p = policy({ regions: [US, EU], quorum: 1, failures: 1 });
+    const t = trace(p, [ok(10, US), fail(5, US), ok(3, EU)]);
+    expect(t.opened).toEqual([]);
+    expect(t.state!.regions[US]!.status).toBe('up');
+    expect(t.state!.regions[EU]!.status).toBe('up');
   });
 });
 

@@ -39,6 +39,8 @@ export interface LocalEngineOptions {
 
 const FLUSH_EVERY_MS = 1_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Results kept in memory while the database refuses writes, before the oldest are dropped. */
+const MAX_BUFFERED_RESULTS = 100_000;
 
 export class LocalEngine {
   readonly store: SqliteStore;
@@ -53,6 +55,7 @@ export class LocalEngine {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly skipped = new Set<string>();
   private pings = new Map<string, number>();
+  private pingFailures = new Map<string, { at: number; message: string }>();
   private watched = new Map<string, number>();
   private buffer: ProbeResult[] = [];
   private lastRound: number | undefined;
@@ -93,6 +96,7 @@ export class LocalEngine {
     for (const r of await this.store.latestResults()) this.latest.set(`${r.check}\0${r.region}`, r);
     this.lastRound = Math.max(0, ...[...this.latest.values()].map((r) => r.at)) || undefined;
     this.pings = await this.store.lastPings();
+    this.pingFailures = await this.store.lastPingFailures();
     this.watched = await this.store.watchStart(config.checks.map((c) => c.id), this.clock.now());
     await this.executor.recover();
     const router = createRouter({
@@ -109,6 +113,10 @@ export class LocalEngine {
         this.pings.set(check, at);
         await this.store.recordPing(check, at);
       },
+      recordPingFailure: async (check, at, message) => {
+        this.pingFailures.set(check, { at, message });
+        await this.store.recordPingFailure(check, at, message);
+      },
     });
     const server = await startServer(router, { port: this.o.port, host: this.o.host, log });
     this.port = server.port;
@@ -117,11 +125,11 @@ export class LocalEngine {
       if (checkKinds[check.kind].mode === 'probe') this.schedule(check, firstRunDelay(check.id, check.intervalMs));
     }
     this.every(FLUSH_EVERY_MS, () => this.flush());
-    this.every(FLUSH_EVERY_MS, () => this.executor.drain());
+    this.every(FLUSH_EVERY_MS, () => this.drain());
     this.every(PRUNE_EVERY_MS, () => this.prune());
     await this.prune();
     this.scheduleSummaries();
-    void this.executor.drain();
+    this.drain();
     const open = [...this.states.values()].filter((s) => s.incident).length;
     log.info(`watching ${config.checks.length} checks in ${config.services.length} services; ${open} open incident(s); http://${this.o.host ?? '127.0.0.1'}:${this.port}/`);
   }
@@ -166,6 +174,7 @@ export class LocalEngine {
       region: LOCAL_REGION,
       now: () => this.clock.now(),
       lastPing: (id) => this.pings.get(id),
+      lastFailure: (id) => this.pingFailures.get(id),
       watchingSince: (id) => this.watched.get(id) ?? this.clock.now(),
     });
     if (this.stopped) return;
@@ -186,7 +195,7 @@ export class LocalEngine {
         this.states.set(result.check, t.state);
         if (t.opened) this.o.log.warn(`incident opened: ${t.opened.check}: ${t.opened.reason}`, { incident: t.opened.id });
         if (t.resolved) this.o.log.info(`incident resolved: ${t.resolved.check} after ${t.resolved.durationSeconds}s`, { incident: t.resolved.id });
-        if (t.effects.length > 0) void this.executor.drain().catch((err) => this.o.log.error('effect executor failed', { error: (err as Error).message }));
+        if (t.effects.length > 0) this.drain();
       } catch (err) {
         this.o.log.error(`could not evaluate a result of ${result.check}`, { error: (err as Error).message });
       }
@@ -224,7 +233,7 @@ export class LocalEngine {
         kind: 'notify' as const, key: `summary:${now}:${channel}`, channel, payload: { event: 'summary' as const, summary: body },
       })), now);
       lastAt = now;
-      void this.executor.drain();
+      this.drain();
     };
     this.every(1_000, async () => {
       const now = this.clock.now();
@@ -241,15 +250,21 @@ export class LocalEngine {
     });
   }
 
+  /** Run due effects in the background; a failing store is logged, never fatal. */
+  private drain(): void {
+    this.executor.drain().catch((err) => this.o.log.error('could not run effects (will retry)', { error: (err as Error).message }));
+  }
+
+  /** Write buffered results; on a store error they stay buffered (bounded) for the next flush. */
   private flush(): void {
     if (this.buffer.length === 0 || !this.store.db.open) return;
     const batch = this.buffer;
     this.buffer = [];
-    try {
-      void this.store.appendResults(batch);
-    } catch (err) {
-      this.o.log.error(`could not store ${batch.length} results`, { error: (err as Error).message });
-    }
+    this.store.appendResults(batch).catch((err: Error) => {
+      const keep = batch.slice(Math.max(0, batch.length - Math.max(0, MAX_BUFFERED_RESULTS - this.buffer.length)));
+      this.buffer = [...keep, ...this.buffer];
+      this.o.log.error(`could not store ${batch.length} results; keeping ${keep.length} for the next try`, { error: err.message });
+    });
   }
 
   private async prune(): Promise<void> {

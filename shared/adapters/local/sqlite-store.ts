@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, settled_at INTEGER, last_error TEXT);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
 CREATE TABLE IF NOT EXISTS pings (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ping_failures (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS watched (check_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
 `;
 
@@ -53,7 +54,7 @@ export class SqliteStore implements EngineStore {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('busy_timeout = 2000');
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmt = {
@@ -72,8 +73,8 @@ export class SqliteStore implements EngineStore {
       resolveIncident: db.prepare('UPDATE incidents SET resolved_at = ?, body = ? WHERE id = ?'),
       listIncidents: db.prepare('SELECT body FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?'),
       getIncident: db.prepare('SELECT body FROM incidents WHERE id = ?'),
-      attachTimeline: db.prepare(`UPDATE timeline SET incident_id = ? WHERE check_id = ? AND incident_id IS NULL
-        AND at >= COALESCE((SELECT MAX(resolved_at) FROM incidents WHERE check_id = ? AND resolved_at IS NOT NULL), 0)`),
+      attachTimeline: db.prepare('UPDATE timeline SET incident_id = ? WHERE check_id = ? AND incident_id IS NULL AND at >= ?'),
+      openIncident: db.prepare('SELECT body FROM incidents WHERE check_id = ? AND resolved_at IS NULL ORDER BY opened_at DESC LIMIT 1'),
       addTimeline: db.prepare('INSERT INTO timeline (check_id, incident_id, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
       timeline: db.prepare('SELECT check_id, incident_id, at, kind, detail FROM timeline WHERE incident_id = ? ORDER BY seq'),
       enqueue: db.prepare("INSERT OR IGNORE INTO outbox (key, effect, status, created_at, next_at) VALUES (?, ?, 'pending', ?, ?)"),
@@ -86,6 +87,9 @@ export class SqliteStore implements EngineStore {
       pending: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'claimed')"),
       ping: db.prepare('INSERT INTO pings (check_id, at) VALUES (?, ?) ON CONFLICT (check_id) DO UPDATE SET at = MAX(at, excluded.at)'),
       pings: db.prepare('SELECT check_id, at FROM pings'),
+      pingFailure: db.prepare(`INSERT INTO ping_failures (check_id, at, message) VALUES (?, ?, ?)
+        ON CONFLICT (check_id) DO UPDATE SET at = excluded.at, message = excluded.message WHERE excluded.at >= ping_failures.at`),
+      pingFailures: db.prepare('SELECT check_id, at, message FROM ping_failures'),
       watch: db.prepare('INSERT OR IGNORE INTO watched (check_id, since) VALUES (?, ?)'),
       watched: db.prepare('SELECT check_id, since FROM watched'),
     };
@@ -142,7 +146,7 @@ export class SqliteStore implements EngineStore {
       if (written === 0) return false;
       if (c.opened) {
         this.stmt.insertIncident.run(c.opened.id, c.check, Date.parse(c.opened.openedAt), JSON.stringify(c.opened));
-        this.stmt.attachTimeline.run(c.opened.id, c.check, c.check);
+        this.stmt.attachTimeline.run(c.opened.id, c.check, c.outageStartedAt ?? c.at);
         this.stmt.addTimeline.run(c.check, c.opened.id, c.at, 'opened', c.opened.reason);
       }
       if (c.resolved) {
@@ -199,6 +203,11 @@ export class SqliteStore implements EngineStore {
     return row ? (JSON.parse(row.body) as Incident) : undefined;
   }
 
+  async openIncident(check: string): Promise<Incident | undefined> {
+    const row = this.stmt.openIncident.get(check) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as Incident) : undefined;
+  }
+
   async timeline(incidentId: string): Promise<TimelineEntry[]> {
     return (this.stmt.timeline.all(incidentId) as { check_id: string; incident_id: string; at: number; kind: TimelineEntry['kind']; detail: string }[])
       .map((r) => ({ check: r.check_id, incidentId: r.incident_id, at: r.at, kind: r.kind, detail: r.detail }));
@@ -214,6 +223,14 @@ export class SqliteStore implements EngineStore {
 
   async lastPings(): Promise<Map<string, number>> {
     return new Map((this.stmt.pings.all() as { check_id: string; at: number }[]).map((r) => [r.check_id, r.at]));
+  }
+
+  async recordPingFailure(check: string, at: number, message: string): Promise<void> {
+    this.stmt.pingFailure.run(check, at, message);
+  }
+
+  async lastPingFailures(): Promise<Map<string, { at: number; message: string }>> {
+    return new Map((this.stmt.pingFailures.all() as { check_id: string; at: number; message: string }[]).map((r) => [r.check_id, { at: r.at, message: r.message }]));
   }
 
   async watchStart(checks: string[], now: number): Promise<Map<string, number>> {
