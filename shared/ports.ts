@@ -2,7 +2,17 @@
  * What the engine needs from the world. `shared/adapters/local` implements these with SQLite;
  * the AWS adapters implement them with DynamoDB and SQS. Only composition roots pick one.
  */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from './types.ts';
+
+/** AWS SDK clients for reactions and channels that call AWS; built once per process, per region. */
+export interface AwsClients {
+  ec2(region: string): EC2Client;
+  route53(): Route53Client;
+  sns(region: string): SNSClient;
+}
 
 export interface Clock {
   now(): number;
@@ -82,7 +92,13 @@ export interface HeartbeatStore {
   watchStart(checks: string[], now: number): Promise<Map<string, number>>;
 }
 
-/** Everything the local engine keeps. */
-export interface EngineStore extends StateStore, ResultStore, Outbox, IncidentStore, HeartbeatStore {
+/** What a reaction remembers between running and reverting (e.g. a DNS record's original target). */
+export interface ReactionMemos {
+  saveMemo(check: string, reaction: string, memo: unknown): Promise<void>;
+  loadMemo(check: string, reaction: string): Promise<unknown>;
+}
+
+/** Everything the engine keeps. */
+export interface EngineStore extends StateStore, ResultStore, Outbox, IncidentStore, HeartbeatStore, ReactionMemos {
   close(): void;
 }

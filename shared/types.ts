@@ -80,7 +80,7 @@ export interface CheckState {
   /** The open incident, if any. */
   incident: Incident | null;
   /** Epoch ms of each reaction's last run for this check (the cooldown ledger). */
-  reactions: Record<string, { lastRunAt?: number; lastSkipAt?: number }>;
+  reactions: Record<string, { lastRunAt?: number; lastSkipAt?: number; needsRevert?: boolean }>;
 }
 
 export type NotifyEventName = 'incident.opened' | 'incident.resolved' | 'incident.reminder' | 'reaction.ran';
@@ -135,7 +135,7 @@ export type Effect =
       reaction: string;
       check: string;
       incident: Incident | null;
-      decision: 'run' | 'skip';
+      decision: 'run' | 'skip' | 'revert';
       /** Why it was skipped, or what triggered it. */
       why: string;
       /** Channels to tell with `reaction.ran` once the outcome is known. */

@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeNetworkError } from '../checks/errors.ts';
+import type { AwsClients } from '../ports.ts';
 import type { NotifyEventName, OutboundEvent } from '../types.ts';
 
 /** Events a channel can subscribe to. (`incident.reminder` is part of the payload vocabulary but not sent yet.) */
@@ -24,6 +25,8 @@ export interface SendContext {
   timeoutMs: number;
   /** Where the console channel writes. */
   print(line: string): void;
+  /** AWS clients, for channels and reactions that call AWS (SNS, EC2, Route 53). */
+  aws?: AwsClients;
 }
 
 /** A failed send. `retryable` sends are tried again with backoff; the others are given up and logged. */

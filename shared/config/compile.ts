@@ -40,6 +40,8 @@ export interface CompiledReaction {
   spec: any;
   after: number;
   cooldownMs: number;
+  /** Undo it once the incident resolves (reactions that support it, e.g. route53-failover). */
+  revert: boolean;
 }
 
 export interface CompiledConfig {
@@ -116,8 +118,8 @@ export function compileConfig(raw: RawConfig, file: string, regions: string[] = 
       return [id, { id, type: c.type, spec, events: c.events }];
     })),
     reactions: Object.fromEntries(Object.entries(raw.reactions).map(([id, spec]) => {
-      const r = spec as { type: string; after: number; cooldown: string };
-      return [id, { id, type: r.type, spec, after: r.after, cooldownMs: parseDuration(r.cooldown) }];
+      const r = spec as { type: string; after: number; cooldown: string; revert?: boolean };
+      return [id, { id, type: r.type, spec, after: r.after, cooldownMs: parseDuration(r.cooldown), revert: r.revert === true }];
     })),
     services,
     checks,

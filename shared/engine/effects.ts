@@ -7,8 +7,9 @@ import type { Dispatcher } from 'undici';
 import { channels } from '../channels/index.ts';
 import { SendError, type SendContext } from '../channels/channel.ts';
 import type { CompiledConfig } from '../config/compile.ts';
-import type { Clock, IncidentStore, Outbox, OutboxItem } from '../ports.ts';
+import type { AwsClients, Clock, IncidentStore, Outbox, OutboxItem, ReactionMemos } from '../ports.ts';
 import { reactions } from '../reactions/index.ts';
+import type { Reaction } from '../reactions/reaction.ts';
 import type { Effect, ReactionOutcome } from '../types.ts';
 
 export interface Logger {
@@ -20,7 +21,10 @@ export interface Logger {
 export interface ExecutorOptions {
   outbox: Outbox;
   incidents: IncidentStore;
+  memos: ReactionMemos;
   config: CompiledConfig;
+  /** For channels and reactions that call AWS. */
+  aws?: AwsClients;
   clock: Clock;
   log: Logger;
   print(line: string): void;
@@ -39,14 +43,14 @@ type ReactEffect = Extract<Effect, { kind: 'react' }>;
 export class EffectExecutor {
   private running: Promise<number> | undefined;
   private again = false;
-  private readonly o: Required<Omit<ExecutorOptions, 'dispatcher'>> & { dispatcher?: Dispatcher };
+  private readonly o: Required<Omit<ExecutorOptions, 'dispatcher' | 'aws'>> & { dispatcher?: Dispatcher; aws?: AwsClients };
 
   constructor(options: ExecutorOptions) {
     this.o = { sendTimeoutMs: 10_000, maxAttempts: 12, baseDelayMs: 1_000, ...options };
   }
 
   private get sendContext(): SendContext {
-    return { dispatcher: this.o.dispatcher, timeoutMs: this.o.sendTimeoutMs, print: this.o.print };
+    return { dispatcher: this.o.dispatcher, timeoutMs: this.o.sendTimeoutMs, print: this.o.print, aws: this.o.aws };
   }
 
   /** Settle what a previous process left claimed. Call once at start-up, before `drain`. */
@@ -142,10 +146,19 @@ export class EffectExecutor {
     } else if (!reaction) {
       outcome = { outcome: 'skipped', detail: 'reaction no longer configured' };
     } else {
-      const plugin = reactions[reaction.type as keyof typeof reactions];
+      const plugin = reactions[reaction.type as keyof typeof reactions] as Reaction;
+      const input = { reaction: e.reaction, check: e.check, incident: e.incident, trigger: e.why };
       try {
-        const ran = await plugin.run(reaction.spec as never, { reaction: e.reaction, check: e.check, incident: e.incident, trigger: e.why }, this.sendContext);
-        outcome = ran;
+        if (e.decision === 'revert') {
+          outcome = plugin.revert
+            ? await plugin.revert(reaction.spec, input, await this.o.memos.loadMemo(e.check, e.reaction), this.sendContext)
+            : { outcome: 'skipped', detail: `${reaction.type} reactions cannot be reverted` };
+          if (outcome.outcome === 'executed') outcome = { ...outcome, detail: `reverted: ${outcome.detail}` };
+        } else {
+          const ran = await plugin.run(reaction.spec, input, this.sendContext);
+          if (ran.memo !== undefined) await this.o.memos.saveMemo(e.check, e.reaction, ran.memo);
+          outcome = { outcome: ran.outcome, detail: ran.detail };
+        }
       } catch (err) {
         outcome = { outcome: 'failed', detail: `${(err as Error).name}: ${(err as Error).message}` };
       }

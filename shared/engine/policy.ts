@@ -22,7 +22,7 @@ export function policyFor(check: CompiledCheck, config: CompiledConfig): CheckPo
     channels: check.alert.map((id) => ({ id, events: config.channels[id]?.events })),
     reactions: check.react.flatMap((id) => {
       const r = config.reactions[id];
-      return r ? [{ id, after: r.after, cooldownMs: r.cooldownMs }] : [];
+      return r ? [{ id, after: r.after, cooldownMs: r.cooldownMs, revert: r.revert }] : [];
     }),
   };
 }

@@ -23,7 +23,7 @@ export interface CheckPolicy {
   quorum: number;
   /** Alert channels, each with the events it takes (undefined = every event). */
   channels: { id: string; events?: readonly string[] }[];
-  reactions: { id: string; after: number; cooldownMs: number }[];
+  reactions: { id: string; after: number; cooldownMs: number; revert?: boolean }[];
 }
 
 export interface Transition {
@@ -129,6 +129,14 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
     state.incident = null;
     changed = true;
     effects.push(...notify(resolved, 'incident.resolved', policy));
+    // Undo what was changed for this outage (a DNS failover), once, after the resolution.
+    for (const r of policy.reactions) {
+      const ledger = state.reactions[r.id];
+      if (!r.revert || !ledger?.needsRevert) continue;
+      state.reactions[r.id] = { ...ledger, needsRevert: false };
+      const announceTo = policy.channels.filter((c) => wants(c, 'reaction.ran')).map((c) => c.id);
+      effects.push({ kind: 'react', key: `${policy.check}:${r.id}:revert:${result.at}`, reaction: r.id, check: policy.check, incident: resolved, decision: 'revert', why: `incident resolved after ${resolved.durationSeconds}s`, announceTo });
+    }
   } else if (before.incident && !sameStatuses(before.incident.regions, statuses)) {
     state.incident = { ...before.incident, regions: statuses };
     changed = true;
@@ -145,7 +153,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
         if ((lastRun !== undefined && result.at <= lastRun) || (ledger.lastSkipAt !== undefined && result.at <= ledger.lastSkipAt)) continue;
         const announceTo = policy.channels.filter((c) => wants(c, 'reaction.ran')).map((c) => c.id);
         if (lastRun === undefined || result.at - lastRun >= r.cooldownMs) {
-          state.reactions[r.id] = { lastRunAt: result.at };
+          state.reactions[r.id] = { lastRunAt: result.at, ...(r.revert ? { needsRevert: true } : {}) };
           const why = confirmed ? `confirmed failure: ${result.reason}` : `${region.failures} consecutive failed round${region.failures > 1 ? 's' : ''} in ${result.region}: ${result.reason}`;
           effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'run', why, announceTo });
           changed = true;

@@ -23,12 +23,19 @@ export interface ReactionInput {
 export interface ReactionRun {
   outcome: 'executed' | 'failed';
   detail: string;
+  /** Kept for `revert` (JSON-serialisable), e.g. the record's original target. */
+  memo?: unknown;
 }
 
 export interface Reaction<S extends z.ZodType = z.ZodType> {
   readonly type: string;
   readonly schema: S;
   run(spec: z.infer<S>, input: ReactionInput, ctx: SendContext): Promise<ReactionRun>;
+  /**
+   * Undo the reaction once the incident is resolved; only called when the spec says `revert: true`
+   * and the reaction ran in the outage. `memo` is what `run` returned as its memo.
+   */
+  revert?(spec: z.infer<S>, input: ReactionInput, memo: unknown, ctx: SendContext): Promise<ReactionRun>;
 }
 
 export function defineReaction<S extends z.ZodType>(reaction: Reaction<S>): Reaction<S> {

@@ -109,7 +109,7 @@ function openStore(): SqliteStore {
 function executorFor(s: SqliteStore, sendTimeoutMs = 2_000): EffectExecutor {
   const line = (level: string) => (m: string, fields?: Record<string, unknown>) => logs.push(`${level} ${m}${fields?.error ? ` error=${String(fields.error)}` : ''}`);
   const log: Logger = { info: line('INFO'), warn: line('WARN'), error: line('ERROR') };
-  return new EffectExecutor({ outbox: s, incidents: s, config, clock: systemClock, log, print: () => undefined, sendTimeoutMs, baseDelayMs: 10 });
+  return new EffectExecutor({ outbox: s, incidents: s, memos: s, config, clock: systemClock, log, print: () => undefined, sendTimeoutMs, baseDelayMs: 10 });
 }
 
 beforeEach(() => {

@@ -69,6 +69,7 @@ export class LocalEngine {
     this.executor = new EffectExecutor({
       outbox: this.store,
       incidents: this.store,
+      memos: this.store,
       config: o.config,
       clock: this.clock,
       log: o.log,

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
 CREATE TABLE IF NOT EXISTS pings (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ping_failures (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reaction_memos (check_id TEXT NOT NULL, reaction TEXT NOT NULL, memo TEXT NOT NULL, PRIMARY KEY (check_id, reaction));
 CREATE TABLE IF NOT EXISTS watched (check_id TEXT PRIMARY KEY, since INTEGER NOT NULL);
 `;
 
@@ -90,6 +91,8 @@ export class SqliteStore implements EngineStore {
       pingFailure: db.prepare(`INSERT INTO ping_failures (check_id, at, message) VALUES (?, ?, ?)
         ON CONFLICT (check_id) DO UPDATE SET at = excluded.at, message = excluded.message WHERE excluded.at >= ping_failures.at`),
       pingFailures: db.prepare('SELECT check_id, at, message FROM ping_failures'),
+      saveMemo: db.prepare('INSERT INTO reaction_memos (check_id, reaction, memo) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET memo = excluded.memo'),
+      loadMemo: db.prepare('SELECT memo FROM reaction_memos WHERE check_id = ? AND reaction = ?'),
       watch: db.prepare('INSERT OR IGNORE INTO watched (check_id, since) VALUES (?, ?)'),
       watched: db.prepare('SELECT check_id, since FROM watched'),
     };
@@ -231,6 +234,15 @@ export class SqliteStore implements EngineStore {
 
   async lastPingFailures(): Promise<Map<string, { at: number; message: string }>> {
     return new Map((this.stmt.pingFailures.all() as { check_id: string; at: number; message: string }[]).map((r) => [r.check_id, { at: r.at, message: r.message }]));
+  }
+
+  async saveMemo(check: string, reaction: string, memo: unknown): Promise<void> {
+    this.stmt.saveMemo.run(check, reaction, JSON.stringify(memo ?? null));
+  }
+
+  async loadMemo(check: string, reaction: string): Promise<unknown> {
+    const row = this.stmt.loadMemo.get(check, reaction) as { memo: string } | undefined;
+    return row ? JSON.parse(row.memo) : undefined;
   }
 
   async watchStart(checks: string[], now: number): Promise<Map<string, number>> {
