@@ -9,6 +9,7 @@ import { compileConfig, type CompiledConfig } from './compile.ts';
 import { channels } from '../channels/index.ts';
 import { reactions } from '../reactions/index.ts';
 import { configSchema } from './schema.ts';
+import { checkKinds } from '../checks/index.ts';
 
 export type KeyPath = (string | number)[];
 
@@ -41,8 +42,28 @@ export function formatPath(path: KeyPath): string {
 /** Where secrets and environment come from. Locally only `env`; on AWS also ssm and secret. */
 export type Env = Record<string, string | undefined>;
 
+export interface ParseOptions {
+  /**
+   * `local`: one region, `local`; intervals of 1s and up; `${ssm:}`/`${secret:}` rejected.
+   * `aws`: the regions of `settings.regions` (or `settings.home`); intervals of 10s and up.
+   * @default 'local'
+   */
+  target?: 'local' | 'aws';
+  /**
+   * What to do with `${ssm:...}` and `${secret:...}`: reject them (local), or keep a placeholder
+   * (`cdk synth` validates a config whose secrets are resolved only at cold start).
+   * @default 'reject'
+   */
+  secretRefs?: 'reject' | 'placeholder';
+}
+
+const PLACEHOLDER = '\u0000placeholder';
+
+/** Minimum interval on AWS (DESIGN.md). */
+export const AWS_MIN_INTERVAL_MS = 10_000;
+
 /** Read, check and compile a config file. @throws ConfigError */
-export function loadConfig(file: string, env: Env): CompiledConfig {
+export function loadConfig(file: string, env: Env, options: ParseOptions = {}): CompiledConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -50,11 +71,11 @@ export function loadConfig(file: string, env: Env): CompiledConfig {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
     throw new ConfigError([{ file, line: 1, col: 1, path: [], message: `cannot read the config: ${reason}` }]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, options);
 }
 
 /** Check and compile config text. @throws ConfigError */
-export function parseConfig(text: string, file: string, env: Env): CompiledConfig {
+export function parseConfig(text: string, file: string, env: Env, options: ParseOptions = {}): CompiledConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lines.linePos(Math.max(0, Math.min(offset, text.length)));
@@ -80,25 +101,56 @@ export function parseConfig(text: string, file: string, env: Env): CompiledConfi
     const pos = at(Math.max(0, offset));
     throw new ConfigError([{ file, line: pos.line, col: pos.col, path: [], message: `YAML: ${message}` }]);
   }
-  const raw = substitute(js, [], env, (path, message) => issues.push({ ...locate(path), path, message }), new Set());
+  const keepSecrets = options.secretRefs === 'placeholder';
+  const placeholders = new Set<string>();
+  const raw = substitute(js, [], env, (path, message) => {
+    // Either way the value is not the real one: the schema's verdict on it would only confuse.
+    placeholders.add(JSON.stringify(path));
+    if (message !== PLACEHOLDER) issues.push({ ...locate(path), path, message });
+  }, new Set(), keepSecrets);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, line: 1, col: 1, path: [], message: 'expected a mapping with version, settings, defaults, channels, reactions and services' }]);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     for (const iss of parsed.error.issues) {
+      // A value that is a secret placeholder cannot be judged before the secret is resolved.
+      if (placeholders.has(JSON.stringify(iss.path))) continue;
       for (const one of describeIssue(iss, raw)) issues.push({ ...locate(one.path, one.unknownKey), path: one.path, message: one.message });
     }
   }
-  if (issues.length > 0 || !parsed.success) throw new ConfigError(dedupe(issues));
-  return compileConfig(parsed.data, file);
+  if (issues.length > 0) throw new ConfigError(dedupe(issues));
+  if (!parsed.success) {
+    // Only placeholder values failed: check the rest with them replaced by plausible stand-ins.
+    return parseConfig(text.replace(/\$\{(ssm|secret):[^}]*\}/g, 'https://secret.invalid/resolved-at-cold-start'), file, env, { ...options, secretRefs: 'reject' });
+  }
+  if (options.target !== 'aws') return compileConfig(parsed.data, file);
+  const { settings } = parsed.data;
+  const regions = settings.regions ?? [settings.home ?? 'us-east-1'];
+  const compiled = compileConfig(parsed.data, file, regions);
+  // On AWS the scheduler runs every minute and spreads rounds over it: 10s is the finest interval.
+  const tooFast = compiled.checks.filter((c) => c.intervalMs < AWS_MIN_INTERVAL_MS && checkKinds[c.kind].mode === 'probe');
+  if (tooFast.length > 0) {
+    throw new ConfigError(tooFast.map((c) => {
+      const s = parsed.data.services.findIndex((svc) => svc.name === c.service);
+      const k = parsed.data.services[s]!.checks.findIndex((chk) => chk.name === c.name);
+      const path = parsed.data.services[s]!.checks[k]!.interval !== undefined ? ['services', s, 'checks', k, 'interval']
+        : parsed.data.services[s]!.interval !== undefined ? ['services', s, 'interval'] : ['defaults', 'interval'];
+      return { ...locate(path), path, message: `interval ${c.intervalMs / 1000}s of ${c.id} is under the 10s minimum on AWS` };
+    }));
+  }
+  return compiled;
 }
 
 /** Replace `${env:NAME}` (and `${env:NAME:-default}`) in every string. */
-function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void, ancestors: Set<object>): unknown {
+function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void, ancestors: Set<object>, keepSecrets = false): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([a-z]+):([^}:]*)(?::-([^}]*))?\}/g, (whole, source: string, name: string, fallback: string | undefined) => {
       if (source !== 'env') {
+        if ((source === 'ssm' || source === 'secret') && keepSecrets) {
+          report(path, PLACEHOLDER);
+          return `(${source}:${name})`;
+        }
         if (source === 'ssm' || source === 'secret') report(path, `${whole}: ${source} references are resolved only on AWS; use \${env:NAME} locally`);
         else report(path, `${whole}: unknown reference source "${source}" (use env, ssm or secret)`);
         return '';
@@ -118,8 +170,8 @@ function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyP
     }
     ancestors.add(value);
     const out = Array.isArray(value)
-      ? value.map((v, i) => substitute(v, [...path, i], env, report, ancestors))
-      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, report, ancestors)]));
+      ? value.map((v, i) => substitute(v, [...path, i], env, report, ancestors, keepSecrets))
+      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, report, ancestors, keepSecrets)]));
     ancestors.delete(value);
     return out;
   }
