@@ -102,3 +102,9 @@ export interface ReactionMemos {
 export interface EngineStore extends StateStore, ResultStore, Outbox, IncidentStore, HeartbeatStore, ReactionMemos {
   close(): void;
 }
+
+/** Where the scheduler sends each prober region its batches (SQS on AWS). */
+export interface ProbeQueue {
+  /** Send every message to the region's queue; throws if any could not be sent after retries. */
+  send(region: string, messages: { delaySeconds: number; at: number; checks: string[] }[]): Promise<void>;
+}

@@ -40,7 +40,7 @@ export const http = defineCheckKind({
   mode: 'probe',
   schema: httpSpecSchema,
   target: (spec) => `${spec.method} ${spec.url}`,
-  probe: (spec, ctx) => probeHttp(spec, ctx.timeoutMs),
+  probe: (spec, ctx) => probeHttp(spec, ctx.timeoutMs, ctx.region),
 });
 
 interface Hop {
@@ -52,7 +52,9 @@ interface Hop {
 }
 
 /** Probe a URL once, following redirects, within `timeoutMs` overall. */
-export async function probeHttp(spec: HttpSpec, timeoutMs: number): Promise<ProbeAttempt> {
+export async function probeHttp(spec: HttpSpec, timeoutMs: number, region?: string): Promise<ProbeAttempt> {
+  // Targets see who probes them, from where: useful in their logs, and for regional tests.
+  const userAgent = `Pagerless/0.1 (+uptime monitor${region ? `; region=${region}` : ''})`;
   const start = performance.now();
   const deadline = start + timeoutMs;
   const traceId = spec.traceParam ? randomBytes(8).toString('hex') : undefined;
@@ -67,7 +69,7 @@ export async function probeHttp(spec: HttpSpec, timeoutMs: number): Promise<Prob
     let result: Hop;
     try {
       // Credentials and configured headers go to the configured origin only, never to a redirect target elsewhere.
-      result = await requestOnce(url, method, body, spec, deadline, url.origin === origin);
+      result = await requestOnce(url, method, body, spec, deadline, url.origin === origin, userAgent);
     } catch (err) {
       const latencyMs = performance.now() - start;
       const reason = err instanceof DeadlineError
@@ -111,7 +113,7 @@ class DeadlineError extends Error {
   }
 }
 
-async function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, deadline: number, sameOrigin: boolean): Promise<Hop> {
+async function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, deadline: number, sameOrigin: boolean, userAgent: string): Promise<Hop> {
   const t0 = performance.now();
   const timings: PhaseTimings = { total: 0 };
   const https = url.protocol === 'https:';
@@ -198,7 +200,7 @@ async function requestOnce(url: URL, method: string, body: string | undefined, s
     client.destroy(deadlineHit).catch(() => undefined);
   }, remaining);
   try {
-    const headers: Record<string, string> = { 'user-agent': 'Pagerless/0.1 (+uptime monitor)' };
+    const headers: Record<string, string> = { 'user-agent': userAgent };
     // Header names are case-insensitive: a configured User-Agent replaces the default one.
     if (sameOrigin) for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
     if (spec.basicAuth && sameOrigin) {

@@ -7,6 +7,8 @@ export interface ProbeContext {
   /** `service/check`. */
   checkId: string;
   timeoutMs: number;
+  /** The region probing (`local` on one machine). */
+  region?: string;
   now(): number;
   /** Heartbeats: epoch ms of the last ping, or undefined when none came yet. */
   lastPing(checkId: string): number | undefined;

@@ -13,3 +13,43 @@ export function spreadFraction(checkId: string): number {
 export function firstRunDelay(checkId: string, intervalMs: number): number {
   return Math.floor(spreadFraction(checkId) * Math.min(intervalMs, 2_000));
 }
+
+/** Checks to start at one second of a minute. */
+export interface PlannedSecond {
+  /** Seconds after the minute's start (SQS DelaySeconds). */
+  delaySeconds: number;
+  checks: string[];
+}
+
+/**
+ * The rounds that fall in the minute starting at `minuteStart` (epoch ms), by second. A check with
+ * interval I runs at phase + k*I, its phase a stable fraction of I: rounds are spread over the
+ * minute, and a check of 5 minutes runs in one minute of five, the same one every time.
+ */
+export function planMinute(checks: { id: string; intervalMs: number }[], minuteStart: number, slotSeconds = 1): PlannedSecond[] {
+  const bySecond = new Map<number, string[]>();
+  const end = minuteStart + 60_000;
+  for (const c of checks) {
+    const phase = Math.floor(spreadFraction(c.id) * c.intervalMs);
+    let t = minuteStart + ((((phase - minuteStart) % c.intervalMs) + c.intervalMs) % c.intervalMs);
+    for (; t < end; t += c.intervalMs) {
+      // Rounds are grouped into slots: fewer, fuller batches cost less (invocations, writes) than one per second.
+      const second = Math.floor((t - minuteStart) / 1000 / slotSeconds) * slotSeconds;
+      const list = bySecond.get(second);
+      if (list) list.push(c.id);
+      else bySecond.set(second, [c.id]);
+    }
+  }
+  return [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([delaySeconds, ids]) => ({ delaySeconds, checks: ids }));
+}
+
+/** Pack a minute's plan into messages of at most `perMessage` checks each (one message per second at least). */
+export function packMessages(plan: PlannedSecond[], minuteStart: number, perMessage: number): { delaySeconds: number; at: number; checks: string[] }[] {
+  const out: { delaySeconds: number; at: number; checks: string[] }[] = [];
+  for (const p of plan) {
+    for (let i = 0; i < p.checks.length; i += perMessage) {
+      out.push({ delaySeconds: p.delaySeconds, at: minuteStart + p.delaySeconds * 1000, checks: p.checks.slice(i, i + perMessage) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+/** The probe queues: SendMessageBatch (10 per call) to each region's SQS queue, with retries of failed entries. */
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ProbeQueue } from '../../ports.ts';
+import type { ProbeBatchMessage } from './tables.ts';
+
+export class SqsProbeQueue implements ProbeQueue {
+  /**
+   * @param clientFor the SQS client of a region (queues live in their prober's region)
+   * @param urls queue URL per prober region
+   */
+  constructor(
+    private readonly clientFor: (region: string) => SQSClient,
+    private readonly urls: Record<string, string>,
+    private readonly maxAttempts = 3,
+  ) {}
+
+  async send(region: string, messages: { delaySeconds: number; at: number; checks: string[] }[]): Promise<void> {
+    const url = this.urls[region];
+    if (!url) throw new Error(`no probe queue configured for region ${region} (have: ${Object.keys(this.urls).join(', ') || 'none'})`);
+    const client = this.clientFor(region);
+    const entries = messages.map((m, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify({ v: 1, at: m.at, checks: m.checks } satisfies ProbeBatchMessage),
+      DelaySeconds: Math.min(Math.max(0, Math.floor(m.delaySeconds)), 900),
+    }));
+    for (let i = 0; i < entries.length; i += 10) {
+      let pending = entries.slice(i, i + 10);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const out = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
+        const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+        const senderFault = (out.Failed ?? []).find((f) => f.SenderFault);
+        if (senderFault) throw new Error(`SQS rejected a probe message for ${region}: ${senderFault.Code}: ${senderFault.Message}`);
+        pending = pending.filter((e) => failed.has(e.Id));
+        if (pending.length > 0 && attempt >= this.maxAttempts) {
+          throw new Error(`${pending.length} probe message(s) for ${region} could not be sent after ${attempt} attempts`);
+        }
+      }
+    }
+  }
+}
+
+/** Parse and check an SQS body; throws with the reason for a malformed one (it goes to the DLQ). */
+export function parseProbeMessage(body: string): ProbeBatchMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    throw new Error(`probe message is not JSON: ${(err as Error).message}`);
+  }
+  const m = parsed as Partial<ProbeBatchMessage>;
+  if (m?.v !== 1 || typeof m.at !== 'number' || !Array.isArray(m.checks) || !m.checks.every((c) => typeof c === 'string')) {
+    throw new Error('probe message must be {"v":1,"at":<epoch ms>,"checks":["service/check", ...]}');
+  }
+  return m as ProbeBatchMessage;
+}

@@ -1,0 +1,113 @@
+/**
+ * The serverless pipeline's verbs, one per function: schedule a minute, probe a batch, evaluate
+ * results. Each takes its ports as arguments; functions/ only builds them and maps events.
+ */
+import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
+import { checkKinds } from '../checks/index.ts';
+import type { Clock, HeartbeatStore, ProbeQueue, ResultStore } from '../ports.ts';
+import type { ProbeResult } from '../types.ts';
+import type { EffectExecutor } from './effects.ts';
+import type { Evaluator } from './evaluator.ts';
+import { runRound } from './probe.ts';
+import { packMessages, planMinute } from './schedule.ts';
+
+export interface ScheduleOptions {
+  /** Rounds are grouped into slots of this many seconds. @default 10 */
+  slotSeconds?: number;
+  /** Checks per SQS message (one prober invocation runs a message's checks concurrently). @default 200 */
+  checksPerMessage?: number;
+}
+
+/** The checks the scheduler sends to probers (heartbeats are evaluated by the scheduler itself). */
+export function probedChecks(config: CompiledConfig): CompiledCheck[] {
+  return config.checks.filter((c) => checkKinds[c.kind].mode === 'probe' && c.kind !== 'heartbeat');
+}
+
+/**
+ * Plan one minute and send each prober region its messages; evaluate heartbeats due this minute
+ * and store their results (one item). Returns what was sent, for logs and metrics.
+ */
+export async function scheduleMinute(
+  deps: { config: CompiledConfig; queue: ProbeQueue; store: HeartbeatStore & ResultStore; clock: Clock },
+  minuteStart: number,
+  options: ScheduleOptions = {},
+): Promise<{ messages: number; rounds: number; heartbeats: number }> {
+  const { config } = deps;
+  const probed = probedChecks(config);
+  const plan = planMinute(probed.map((c) => ({ id: c.id, intervalMs: c.intervalMs })), minuteStart, options.slotSeconds ?? 10);
+  const messages = packMessages(plan, minuteStart, options.checksPerMessage ?? 200);
+  await Promise.all(config.settings.regions.map((region) => deps.queue.send(region, messages)));
+  const heartbeats = await evaluateHeartbeats(deps, minuteStart);
+  return { messages: messages.length * config.settings.regions.length, rounds: plan.reduce((n, p) => n + p.checks.length, 0), heartbeats };
+}
+
+async function evaluateHeartbeats(deps: { config: CompiledConfig; store: HeartbeatStore & ResultStore; clock: Clock }, minuteStart: number): Promise<number> {
+  const due = deps.config.checks.filter((c) => c.kind === 'heartbeat' && planMinute([{ id: c.id, intervalMs: Math.max(c.intervalMs, 60_000) }], minuteStart).length > 0);
+  if (due.length === 0) return 0;
+  const [pings, failures, watched] = await Promise.all([
+    deps.store.lastPings(),
+    deps.store.lastPingFailures(),
+    deps.store.watchStart(due.map((c) => c.id), deps.clock.now()),
+  ]);
+  const results = await Promise.all(due.map((c) => runRound(c, {
+    region: 'push',
+    now: () => deps.clock.now(),
+    lastPing: (id) => pings.get(id),
+    lastFailure: (id) => failures.get(id),
+    watchingSince: (id) => watched.get(id) ?? deps.clock.now(),
+  })));
+  await deps.store.appendResults(results);
+  return results.length;
+}
+
+/**
+ * Run a batch of checks from one region concurrently, each bounded by its own timeout and all by
+ * `deadline` (epoch ms): a check still running then is reported as failed rather than lost.
+ */
+export async function probeBatch(
+  deps: { config: CompiledConfig; region: string; clock: Clock },
+  checkIds: string[],
+  options: { deadline: number; concurrency?: number },
+): Promise<{ results: ProbeResult[]; unknown: string[] }> {
+  const byId = new Map(deps.config.checks.map((c) => [c.id, c]));
+  const known = checkIds.map((id) => byId.get(id)).filter((c): c is CompiledCheck => c !== undefined);
+  const unknown = checkIds.filter((id) => !byId.has(id));
+  const results: ProbeResult[] = new Array(known.length);
+  let next = 0;
+  const ctx = { region: deps.region, now: () => deps.clock.now(), lastPing: () => undefined, watchingSince: () => deps.clock.now() };
+  const worker = async () => {
+    while (next < known.length) {
+      const i = next++;
+      const check = known[i]!;
+      const left = options.deadline - deps.clock.now();
+      results[i] = left <= 0
+        ? { check: check.id, region: deps.region, at: deps.clock.now(), ok: false, latencyMs: 0, reason: 'not run: the prober ran out of time for this batch' }
+        : await runRound(left < check.timeoutMs ? { ...check, timeoutMs: left, retries: 0 } : check, ctx);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 100, known.length) }, worker));
+  return { results, unknown };
+}
+
+/** Apply results in order (per check) and run the effects they produced. */
+export async function evaluateBatch(
+  deps: { evaluator: Evaluator; executor: EffectExecutor },
+  results: ProbeResult[],
+): Promise<{ evaluated: number; opened: string[]; resolved: string[]; effects: number }> {
+  const byCheck = new Map<string, ProbeResult[]>();
+  for (const r of results) byCheck.set(r.check, [...(byCheck.get(r.check) ?? []), r]);
+  const opened: string[] = [];
+  const resolved: string[] = [];
+  let effects = 0;
+  await Promise.all([...byCheck.values()].map(async (list) => {
+    for (const r of list.sort((a, b) => a.at - b.at)) {
+      const t = await deps.evaluator.apply(r);
+      if (!t) continue;
+      if (t.opened) opened.push(t.opened.id);
+      if (t.resolved) resolved.push(t.resolved.id);
+      effects += t.effects.length;
+    }
+  }));
+  if (effects > 0) await deps.executor.drain();
+  return { evaluated: results.length, opened, resolved, effects };
+}
