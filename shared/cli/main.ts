@@ -20,6 +20,7 @@ Commands:
   run       [-c monitors.yaml] [--port 8080] [--host 127.0.0.1] [--data .pagerless]   run the monitor on this machine
   validate  [-c monitors.yaml]                  check the config; exit 1 with file:line:col on errors
   check     [-c monitors.yaml] [--only svc/check]  run every check once, print a table, exit 1 if any fails
+  cost      [-c monitors.yaml]                  monthly AWS cost of the config, line by line
   schema                                        print the JSON Schema of monitors.yaml
 
 Environment: PAGERLESS_CONFIG, PAGERLESS_PORT, PAGERLESS_HOST and PAGERLESS_DATA stand in for -c, --port, --host and --data.
@@ -52,6 +53,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return validate(rest, io);
       case 'check':
         return await check(rest, io);
+      case 'cost':
+        return await cost(rest, io);
       case 'schema':
         io.out(JSON.stringify(jsonSchema(), null, 2));
         return 0;
@@ -174,6 +177,15 @@ async function check(args: string[], io: Io): Promise<number> {
   const failed = rows.filter((r) => r.verdict === 'FAIL').length;
   io.out(`${rows.length} checks: ${rows.filter((r) => r.verdict === 'OK').length} ok, ${failed} failed, ${rows.filter((r) => r.verdict === 'SKIP').length} skipped`);
   return failed > 0 ? 1 : 0;
+}
+
+async function cost(args: string[], io: Io): Promise<number> {
+  const values = options(args);
+  // As `cdk synth` sees it: the prober regions, and secrets left for the functions to resolve.
+  const config = loadConfig(configPath(values, io), io.env, { target: 'aws', secretRefs: 'placeholder' });
+  const { estimateCost, formatCost } = await import('../cost/simulate.ts');
+  io.out(formatCost(await estimateCost(config)));
+  return 0;
 }
 
 /** The JSON Schema of monitors.yaml (its input form: durations as strings, defaults optional). */

@@ -129,7 +129,7 @@ export function parseConfig(text: string, file: string, env: Env, options: Parse
   const regions = settings.regions ?? [settings.home ?? 'us-east-1'];
   const compiled = compileConfig(parsed.data, file, regions);
   // On AWS the scheduler runs every minute and spreads rounds over it: 10s is the finest interval.
-  const tooFast = compiled.checks.filter((c) => c.intervalMs < AWS_MIN_INTERVAL_MS && checkKinds[c.kind].mode === 'probe');
+  const tooFast = compiled.checks.filter((c) => c.intervalMs < AWS_MIN_INTERVAL_MS && checkKinds[c.kind].mode === 'probe' && c.kind !== 'heartbeat');
   if (tooFast.length > 0) {
     throw new ConfigError(tooFast.map((c) => {
       const s = parsed.data.services.findIndex((svc) => svc.name === c.service);
