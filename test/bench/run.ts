@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'undici';
 import { parseConfig } from '../../shared/config/load.ts';
 import { runRound } from '../../shared/engine/probe.ts';
@@ -62,9 +63,18 @@ services:
     return res.statusCode === 200;
   };
   const ours = async () => (await runRound(check, ctx)).ok;
+  // A second baseline: node:http with a fresh connection per request (what the prober is built on).
+  const nodeHttp = () => new Promise<boolean>((resolve) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode === 200));
+    });
+    req.once('error', () => resolve(false));
+    req.end();
+  });
   await pool(1_000, 50, raw); // warm-up both paths
   await pool(1_000, 50, ours);
-  const rounds: { raw: number; ours: number }[] = [];
+  const rounds: { raw: number; ours: number; node: number }[] = [];
   // Pairs in alternating order (AB, BA, ...), so drift in machine load hits both sides alike.
   for (let i = 0; i < 6; i++) {
     const first = i % 2 === 0 ? raw : ours;
@@ -72,7 +82,7 @@ services:
     const y = await pool(total, 50, first === raw ? ours : raw);
     const [a, b] = first === raw ? [x, y] : [y, x];
     if (a.failures || b.failures) console.log(`  (failures: raw ${a.failures}, pagerless ${b.failures})`);
-    rounds.push({ raw: a.perSecond, ours: b.perSecond });
+    rounds.push({ raw: a.perSecond, ours: b.perSecond, node: (await pool(total, 50, nodeHttp)).perSecond });
   }
   await agent.close();
   child.kill('SIGTERM');
@@ -80,11 +90,13 @@ services:
   const rawRate = median(rounds.map((r) => r.raw));
   const ourRate = median(rounds.map((r) => r.ours));
   const ratio = median(rounds.map((r) => r.ours / r.raw));
+  const nodeRatio = median(rounds.map((r) => r.ours / r.node));
   console.log(`prober: ${total} GETs per run, 6 runs each, concurrency 50, fresh connection each, loopback target in its own process`);
-  for (const [i, r] of rounds.entries()) console.log(`  run ${i + 1}: raw undici ${r.raw.toFixed(0)}/s, pagerless checks ${r.ours.toFixed(0)}/s, ratio ${(r.ours / r.raw).toFixed(2)}`);
+  for (const [i, r] of rounds.entries()) console.log(`  run ${i + 1}: raw undici ${r.raw.toFixed(0)}/s, raw node:http ${r.node.toFixed(0)}/s, pagerless checks ${r.ours.toFixed(0)}/s, ratio to undici ${(r.ours / r.raw).toFixed(2)}`);
   figures['prober checks/s (median)'] = ourRate.toFixed(0);
   figures['raw undici fresh-connection GETs/s (median)'] = rawRate.toFixed(0);
   figures['prober ratio to raw undici, median of paired runs (target >= 0.9)'] = ratio.toFixed(2);
+  figures['prober ratio to raw node:http fresh-connection GETs (its own floor)'] = nodeRatio.toFixed(2);
 }
 
 function benchReducer(): void {
