@@ -5,8 +5,11 @@
  *   prober   HTTP checks/s (fresh connection each, concurrency 50) vs raw undici fresh-connection GETs
  *   reducer  results evaluated per second
  *   engine   `pagerless run` with 2,000 checks every 30 s: CPU % of one core, /api/checks latency
+ *   bundle   each Lambda bundled as `cdk deploy` bundles it (esbuild, minified, AWS SDK external):
+ *            size, and cold init (a fresh `node` importing it) against a bare `node` start
+ *   writes   DynamoDB writes per 1,000 results in the steady state (every check up), from `pagerless cost`
  *
- * BENCH_ONLY=prober,reducer,engine picks sections; BENCH_ENGINE_SECONDS shortens the engine run.
+ * BENCH_ONLY=prober,reducer,engine,bundle,writes picks sections; BENCH_ENGINE_SECONDS shortens the engine run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +23,7 @@ import type { CheckState, ProbeResult } from '../../shared/types.ts';
 import { freePort, tempDir } from '../e2e/harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const only = new Set((process.env.BENCH_ONLY ?? 'prober,reducer,engine').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'prober,reducer,engine,bundle,writes').split(','));
 const figures: Record<string, string> = {};
 
 function startTarget(): Promise<{ port: number; child: ChildProcess }> {
@@ -187,7 +190,53 @@ async function benchEngine(): Promise<void> {
   figures['/api/checks latency p50 / p95 / max, ms (target < 200)'] = `${pct(0.5)} / ${pct(0.95)} / ${latencies.at(-1)!.toFixed(1)}`;
 }
 
+async function benchBundles(): Promise<void> {
+  const { build } = await import('esbuild');
+  const { execFileSync } = await import('node:child_process');
+  const { statSync, writeFileSync: write } = await import('node:fs');
+  const dir = tempDir('pagerless-bundle-');
+  write(join(dir, 'monitors.yaml'), readFileSync(join(ROOT, 'examples/monitors.yaml'), 'utf8'));
+  const timeImport = (file: string) => {
+    const runs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const out = execFileSync(process.execPath, ['-e', `const t=performance.now();import(${JSON.stringify(file)}).then(()=>console.log(performance.now()-t))`], { cwd: dir, env: { ...process.env, LAMBDA_TASK_ROOT: dir } });
+      runs.push(Number(out.toString().trim()));
+    }
+    return runs.sort((a, b) => a - b)[3]!;
+  };
+  for (const name of ['prober', 'scheduler', 'evaluator', 'ingest', 'status']) {
+    const outfile = join(dir, `${name}.mjs`);
+    await build({
+      entryPoints: [join(ROOT, 'functions', `${name}.ts`)], bundle: true, minify: true, platform: 'node', target: 'node22', format: 'esm', outfile,
+      external: ['@aws-sdk/*'], banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" }, logLevel: 'error',
+    });
+    const kb = statSync(outfile).size / 1024;
+    const init = timeImport(outfile);
+    console.log(`bundle ${name}: ${kb.toFixed(0)} KB minified, import ${init.toFixed(0)} ms (median of 7 fresh node processes)`);
+    if (name === 'prober') {
+      figures['prober bundle, KB minified (target <= 250)'] = kb.toFixed(0);
+      figures['prober cold init: import in a fresh node, ms (target <= 150)'] = init.toFixed(0);
+    }
+  }
+}
+
+async function benchWrites(): Promise<void> {
+  const { estimateCost } = await import('../../shared/cost/simulate.ts');
+  const lines = ['version: 1', 'settings: { home: us-east-1, regions: [us-east-1, eu-west-1, ap-southeast-2] }', 'defaults: { interval: 60s }', 'services:'];
+  for (let s = 0; s < 50; s++) {
+    lines.push(`  - name: svc${s}`, '    checks:');
+    for (let c = 0; c < 20; c++) lines.push(`      - name: c${c}`, `        http: { url: "https://svc${s}.example.com/${c}" }`);
+  }
+  const r = await estimateCost(parseConfig(lines.join('\n'), 'bench.yaml', {}, { target: 'aws' }));
+  console.log(`writes: 1,000 endpoints x 3 regions for a simulated hour: ${r.hour.results} results in ${r.hour.resultsItems} items, ${r.hour.stateWrites} state writes`);
+  figures['DynamoDB items written per 1,000 results, steady state (target: one per prober batch)'] = (1000 * r.hour.resultsItems / r.hour.results).toFixed(2);
+  figures['state writes per 1,000 results, steady state (target 0)'] = (1000 * r.hour.stateWrites / r.hour.results).toFixed(2);
+  figures['pagerless cost: 1,000 HTTPS endpoints, 60 s, 3 regions, $/month (target <= 15)'] = r.totalUsd.toFixed(2);
+}
+
 if (only.has('reducer')) benchReducer();
+if (only.has('writes')) await benchWrites();
+if (only.has('bundle')) await benchBundles();
 if (only.has('prober')) await benchProber();
 if (only.has('engine')) await benchEngine();
 console.log('\nFigures (this machine, this run):');
