@@ -79,7 +79,7 @@ class CountingStore extends SqliteStore {
   }
 
   override async getState(check: string) {
-    this.c.rru += 0.5; // eventually consistent, < 4 KB
+    this.c.rru += 1; // strongly consistent (a re-read after a conflict must see the new version), < 4 KB
     return super.getState(check);
   }
 

@@ -150,9 +150,15 @@ export class EffectExecutor {
       const input = { reaction: e.reaction, check: e.check, incident: e.incident, trigger: e.why };
       try {
         if (e.decision === 'revert') {
-          outcome = plugin.revert
-            ? await plugin.revert(reaction.spec, input, await this.o.memos.loadMemo(e.check, e.reaction), this.sendContext)
-            : { outcome: 'skipped', detail: `${reaction.type} reactions cannot be reverted` };
+          const memo = await this.o.memos.loadMemo(e.check, e.reaction);
+          // No memo: the run failed or changed nothing, so there is nothing to undo.
+          outcome = !plugin.revert
+            ? { outcome: 'skipped', detail: `${reaction.type} reactions cannot be reverted` }
+            : memo === undefined || memo === null
+              ? { outcome: 'skipped', detail: 'nothing to revert: the reaction changed nothing in this outage' }
+              : await plugin.revert(reaction.spec, input, memo, this.sendContext);
+          // The memo belongs to this outage: the next one records its own.
+          if (outcome.outcome === 'executed') await this.o.memos.saveMemo(e.check, e.reaction, null);
           if (outcome.outcome === 'executed') outcome = { ...outcome, detail: `reverted: ${outcome.detail}` };
         } else {
           const ran = await plugin.run(reaction.spec, input, this.sendContext);

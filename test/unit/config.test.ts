@@ -331,7 +331,7 @@ describe('values', () => {
       at: '3:18',
       key: 'channels.pager.type',
       path: ['channels', 'pager', 'type'],
-      reason: 'unknown channel type "pagerduty" (use one of console, webhook, slack)',
+      reason: 'unknown channel type "pagerduty" (use one of console, webhook, slack, sns)',
     });
   });
 
@@ -340,7 +340,7 @@ describe('values', () => {
       at: '3:9',
       key: 'channels.hook.type',
       path: ['channels', 'hook', 'type'],
-      reason: 'required key "type" is missing (one of console, webhook, slack)',
+      reason: 'required key "type" is missing (one of console, webhook, slack, sns)',
     });
   });
 

@@ -43,6 +43,8 @@ export const ENV = {
   /** Path of the bundled monitors.yaml inside the function package. */
   configFile: 'PAGERLESS_CONFIG_FILE',
   alertTopicArn: 'PAGERLESS_ALERT_TOPIC_ARN',
+  /** The home region (tables, secrets); probers run elsewhere. */
+  homeRegion: 'PAGERLESS_HOME_REGION',
 } as const;
 
 /** The SQS message body the scheduler sends and the prober reads. */

@@ -17,6 +17,7 @@ import { buildSummary } from '../../engine/summary.ts';
 import { createRouter } from '../../http/routes.ts';
 import { systemClock, type Clock } from '../../ports.ts';
 import type { CheckState, ProbeResult } from '../../types.ts';
+import { lazyAwsClients } from '../aws/clients.ts';
 import { ProberPool } from './pool.ts';
 import { startServer } from './server.ts';
 import { SqliteStore } from './sqlite-store.ts';
@@ -71,6 +72,7 @@ export class LocalEngine {
       incidents: this.store,
       memos: this.store,
       config: o.config,
+      aws: lazyAwsClients(),
       clock: this.clock,
       log: o.log,
       print: o.print,

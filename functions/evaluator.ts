@@ -1,0 +1,43 @@
+/** DynamoDB Streams (Results table): apply each batch's results to the incident engine; run the effects. */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { decodeResultsRecord } from '../shared/adapters/aws/dynamo-store.ts';
+import { awsRuntime } from '../shared/adapters/aws/runtime.ts';
+import { evaluateBatch } from '../shared/engine/pipeline.ts';
+import { regionMetrics, serviceHealthLine, serviceMetrics } from '../shared/engine/metrics.ts';
+
+// The environment as this container started (the composition root reads it once).
+const env = { ...process.env };
+const logger = new Logger();
+const metrics = new Metrics();
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
+  const rt = await awsRuntime(env);
+  return processPartialResponse(event, async (record: DynamoDBRecord) => {
+    const results = decodeResultsRecord(record);
+    if (results.length === 0) return;
+    const out = await evaluateBatch({ evaluator: rt.evaluator, executor: rt.executor }, results);
+    metrics.addMetric('ResultsEvaluated', MetricUnit.Count, out.evaluated);
+    if (out.opened.length) metrics.addMetric('IncidentsOpened', MetricUnit.Count, out.opened.length);
+    if (out.opened.length || out.resolved.length) logger.info('incidents changed', { opened: out.opened, resolved: out.resolved });
+    // Metrics per region only ($0.30 each a month); per service, a log line for the dashboard's
+    // Logs Insights widgets, which cost nothing until someone looks (see shared/engine/metrics.ts).
+    for (const m of regionMetrics(results)) {
+      // A single metric is published as soon as its value is added: one per value.
+      for (const [name, unit, value] of [['Availability', MetricUnit.Percent, m.availability], ['Latency', MetricUnit.Milliseconds, m.latencyMs]] as const) {
+        const single = metrics.singleMetric();
+        single.addDimension('region', m.region);
+        single.addMetric(name, unit, value);
+      }
+    }
+    for (const m of serviceMetrics(rt.config, results)) process.stdout.write(serviceHealthLine(m));
+  }, processor, { context });
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

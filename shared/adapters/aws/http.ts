@@ -1,0 +1,59 @@
+/** API Gateway (HTTP API, payload 2.0) in front of the shared routes, with DynamoDB behind them. */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createRouter, MAX_BODY_BYTES, type ApiRequest, type ApiResponse, type RouteDeps } from '../../http/routes.ts';
+import type { CheckState } from '../../types.ts';
+import { awsRuntime, type AwsRuntime } from './runtime.ts';
+
+export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
+  const raw = event.body ?? '';
+  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  const tooLarge = Buffer.byteLength(body) > MAX_BODY_BYTES;
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    headers,
+    body: tooLarge ? '' : body,
+    bodyTooLarge: tooLarge,
+  };
+}
+
+export function toApiResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: res.status, headers: res.headers, body: res.body };
+}
+
+/** The routes' view of the world on AWS: state and results from DynamoDB; pushes become Results items. */
+export function awsRouteDeps(rt: AwsRuntime): RouteDeps {
+  return {
+    config: rt.config,
+    clock: rt.clock,
+    states: async () => new Map((await rt.store.listStates()).map((s): [string, CheckState] => [s.check, s])),
+    latestResults: () => rt.store.latestResults(),
+    listIncidents: (limit) => rt.store.listIncidents(limit),
+    getIncident: (id) => rt.store.getIncident(id),
+    timeline: (id) => rt.store.timeline(id),
+    lastRoundAt: async () => {
+      const latest = await rt.store.latestResults();
+      const probed = latest.filter((r) => r.region !== 'push');
+      return probed.length ? Math.max(...probed.map((r) => r.at)) : undefined;
+    },
+    // One Results item per push: the stream brings it to the evaluator like any probe batch.
+    push: (result) => rt.store.appendResults([result]),
+    recordPing: (check, at) => rt.store.recordPing(check, at),
+    recordPingFailure: (check, at, message) => rt.store.recordPingFailure(check, at, message),
+  };
+}
+
+/** The Lambda handler both HTTP functions export: the shared router over the AWS runtime. */
+export function apiHandler(logger: Logger, env: Record<string, string | undefined>) {
+  let route: ReturnType<typeof createRouter> | undefined;
+  return middy(async (event: APIGatewayProxyEventV2) => {
+    route ??= createRouter(awsRouteDeps(await awsRuntime(env)));
+    return toApiResult(await route(toApiRequest(event)));
+  }).use(injectLambdaContext(logger));
+}

@@ -1,0 +1,133 @@
+/**
+ * The composition root of the Lambda functions: reads the environment once per cold start, loads
+ * the bundled monitors.yaml, resolves `${ssm:}`/`${secret:}` references, and builds the AWS
+ * adapters. Every function shares it; each uses what it needs (clients are created lazily).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CompiledConfig } from '../../config/compile.ts';
+import { parseConfig } from '../../config/load.ts';
+import { EffectExecutor, type Logger } from '../../engine/effects.ts';
+import { Evaluator } from '../../engine/evaluator.ts';
+import { policiesFor } from '../../engine/policy.ts';
+import { CachedStateStore } from '../../engine/state-cache.ts';
+import { systemClock, type AwsClients, type Clock } from '../../ports.ts';
+import { lazyAwsClients } from './clients.ts';
+import { DynamoStore } from './dynamo-store.ts';
+import { createSecretResolver, resolveReferences } from './secrets.ts';
+import { SqsProbeQueue } from './sqs-queue.ts';
+import { ENV } from './tables.ts';
+
+export type Environment = Record<string, string | undefined>;
+
+export interface AwsRuntime {
+  config: CompiledConfig;
+  clock: Clock;
+  store: DynamoStore;
+  evaluator: Evaluator;
+  executor: EffectExecutor;
+  aws: AwsClients;
+  /** The region this function runs in (a prober's region; the home region otherwise). */
+  region: string;
+  /** The scheduler's queues; undefined where PAGERLESS_QUEUE_URLS is not set. */
+  queue?: SqsProbeQueue;
+}
+
+/** Per-region client caches: one client per region per container. */
+function perRegion<T>(make: (region: string) => T): (region: string) => T {
+  const cache = new Map<string, T>();
+  return (region) => {
+    let c = cache.get(region);
+    if (!c) cache.set(region, (c = make(region)));
+    return c;
+  };
+}
+
+function required(env: Environment, name: string): string {
+  const v = env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set (the stack sets it; is this the right function?)`);
+  return v;
+}
+
+export interface RuntimeOverrides {
+  clock?: Clock;
+  /** Endpoint overrides for emulators (tests): DynamoDB, SQS. */
+  dynamodb?: DynamoDBClient;
+  sqs?: (region: string) => SQSClient;
+  aws?: AwsClients;
+  configText?: string;
+  log?: Logger;
+}
+
+/** Build the runtime from the function's environment. Throws ConfigError for a bad config. */
+export async function createAwsRuntime(env: Environment, overrides: RuntimeOverrides = {}): Promise<AwsRuntime> {
+  // Tables and secrets live in the home region, wherever this function runs.
+  const home = env[ENV.homeRegion] ?? env.AWS_REGION ?? 'us-east-1';
+  const region = env[ENV.region] ?? env.AWS_REGION ?? home;
+  const file = env[ENV.configFile] ?? 'monitors.yaml';
+  const path = file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  let text = overrides.configText ?? readFileSync(path, 'utf8');
+  if (/\$\{(ssm|secret):/.test(text)) {
+    const resolver = createSecretResolver({ ssm: new SSMClient({ region: home }), secrets: new SecretsManagerClient({ region: home }) });
+    text = await resolveReferences(text, resolver);
+  }
+  const config = parseConfig(text, file, env, { target: 'aws' });
+  const clock = overrides.clock ?? systemClock;
+  const ddb = overrides.dynamodb ?? new DynamoDBClient({ region: config.settings.home ?? home });
+  const client = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new DynamoStore({
+    client,
+    stateTable: required(env, ENV.stateTable),
+    resultsTable: required(env, ENV.resultsTable),
+    region,
+    retentionMs: config.settings.retentionMs,
+    // /api/checks must see every check's last round, even one that runs every hour.
+    latestWindowMs: Math.max(15 * 60_000, 2 * Math.max(0, ...config.checks.map((c) => c.intervalMs))),
+  });
+  const aws: AwsClients = overrides.aws ?? lazyAwsClients();
+  const log: Logger = overrides.log ?? {
+    info: (message, fields) => console.info(JSON.stringify({ level: 'INFO', message, ...fields })),
+    warn: (message, fields) => console.warn(JSON.stringify({ level: 'WARN', message, ...fields })),
+    error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields })),
+  };
+  const executor = new EffectExecutor({
+    outbox: store,
+    incidents: store,
+    memos: store,
+    config,
+    clock,
+    log,
+    aws,
+    print: (line) => console.info(line),
+  });
+  const queueUrls = env[ENV.queueUrls];
+  let queue: SqsProbeQueue | undefined;
+  if (queueUrls) {
+    let urls: Record<string, string>;
+    try {
+      urls = JSON.parse(queueUrls) as Record<string, string>;
+    } catch {
+      throw new Error(`${ENV.queueUrls} must be a JSON object of region -> queue URL`);
+    }
+    queue = new SqsProbeQueue(overrides.sqs ?? perRegion((r) => new SQSClient({ region: r })), urls);
+  }
+  // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
+  const evaluator = new Evaluator(new CachedStateStore(store, () => clock.now()), policiesFor(config));
+  return { config, clock, store, evaluator, executor, aws, region, queue };
+}
+
+let cached: Promise<AwsRuntime> | undefined;
+
+/** The runtime of this container, built on first use (not at import: a bad config fails the invocation, visibly). */
+export function awsRuntime(env: Environment): Promise<AwsRuntime> {
+  cached ??= createAwsRuntime(env).catch((err) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}
