@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { awsRuntime } from '../shared/adapters/aws/runtime.ts';
+import { baseRuntime } from '../shared/adapters/aws/runtime.ts';
 import { parseProbeMessage } from '../shared/adapters/aws/sqs-queue.ts';
 import { probeBatch } from '../shared/engine/pipeline.ts';
 import type { ProbeResult } from '../shared/types.ts';
@@ -17,7 +17,7 @@ const processor = new BatchProcessor(EventType.SQS);
 const CONCURRENCY = 200;
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {
-  const rt = await awsRuntime(env);
+  const rt = await baseRuntime(env);
   const results: ProbeResult[] = [];
   const deadline = rt.clock.now() + context.getRemainingTimeInMillis() - 3_000;
   const perMessage = Math.max(10, Math.floor(CONCURRENCY / Math.max(1, event.Records.length)));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../config/fields.ts';
-import { formatDuration, parseDuration } from '../config/duration.ts';
 import { defineCheckKind } from './kind.ts';
+import { probes } from './probes.ts';
 
 /**
  * Heartbeats (cron jobs, backups): the job calls `/ping/{token}`; the check fails when no ping came
@@ -17,18 +17,5 @@ export const heartbeat = defineCheckKind({
     grace: duration.default('0s'),
   }),
   target: (spec) => `ping every ${spec.every}${spec.grace !== '0s' ? ` + ${spec.grace}` : ''}`,
-  async probe(spec, ctx) {
-    const allowed = parseDuration(spec.every) + parseDuration(spec.grace);
-    const last = ctx.lastPing(ctx.checkId);
-    // A failure the job reported stays a failure until the job pings again.
-    const failure = ctx.lastFailure?.(ctx.checkId);
-    if (failure && (last === undefined || failure.at >= last)) return { ok: false, latencyMs: 0, reason: failure.message, confirmed: true };
-    const since = last ?? ctx.watchingSince(ctx.checkId);
-    const age = ctx.now() - since;
-    if (age <= allowed) return { ok: true, latencyMs: 0, note: last ? `last ping ${formatDuration(age)} ago` : 'waiting for the first ping' };
-    const reason = last
-      ? `no ping for ${formatDuration(age)} (expected every ${spec.every}${spec.grace !== '0s' ? ` + ${spec.grace} grace` : ''})`
-      : `no ping received in ${formatDuration(age)} since monitoring began (expected every ${spec.every})`;
-    return { ok: false, latencyMs: 0, reason, confirmed: true };
-  },
+  probe: probes.heartbeat,
 });

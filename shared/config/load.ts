@@ -58,6 +58,30 @@ export interface ParseOptions {
 }
 
 const PLACEHOLDER = '\u0000placeholder';
+const STAND_IN = 'https://secret.invalid/resolved-at-cold-start';
+
+/** Put `${ssm:}`/`${secret:}` values back where stand-ins were validated (same ids, same keys). */
+function restoreReferences(compiled: CompiledConfig, raw: unknown): CompiledConfig {
+  const r = raw as { channels?: Record<string, Record<string, unknown>>; reactions?: Record<string, Record<string, unknown>>; services?: { checks: Record<string, unknown>[] }[] };
+  const restore = (target: Record<string, unknown>, source: Record<string, unknown> | undefined) => {
+    if (!source) return target;
+    const out: Record<string, unknown> = { ...target };
+    for (const [k, v] of Object.entries(target)) {
+      const orig = source[k];
+      if (typeof v === 'string' && typeof orig === 'string' && v.includes(STAND_IN)) out[k] = orig;
+      else if (v && typeof v === 'object' && !Array.isArray(v) && orig && typeof orig === 'object') out[k] = restore(v as Record<string, unknown>, orig as Record<string, unknown>);
+    }
+    return out;
+  };
+  const checks = compiled.checks.map((c) => {
+    const svc = r.services?.find((s) => (s as unknown as { name: string }).name === c.service);
+    const chk = svc?.checks.find((x) => x.name === c.name);
+    return { ...c, spec: restore(c.spec, chk?.[c.kind] as Record<string, unknown> | undefined) };
+  });
+  const channels = Object.fromEntries(Object.entries(compiled.channels).map(([id, ch]) => [id, { ...ch, spec: restore(ch.spec, r.channels?.[id]) }]));
+  const reactions = Object.fromEntries(Object.entries(compiled.reactions).map(([id, re]) => [id, { ...re, spec: restore(re.spec, r.reactions?.[id]) }]));
+  return { ...compiled, checks, channels, reactions };
+}
 
 /** Minimum interval on AWS (DESIGN.md). */
 export const AWS_MIN_INTERVAL_MS = 10_000;
@@ -121,8 +145,10 @@ export function parseConfig(text: string, file: string, env: Env, options: Parse
   }
   if (issues.length > 0) throw new ConfigError(dedupe(issues));
   if (!parsed.success) {
-    // Only placeholder values failed: check the rest with them replaced by plausible stand-ins.
-    return parseConfig(text.replace(/\$\{(ssm|secret):[^}]*\}/g, 'https://secret.invalid/resolved-at-cold-start'), file, env, { ...options, secretRefs: 'reject' });
+    // Only values holding a reference failed (a URL from SSM, say): check the rest with plausible
+    // stand-ins, then put the references back, as written, into the compiled config.
+    const standIn = parseConfig(text.replace(/\$\{(ssm|secret):[^}]*\}/g, STAND_IN), file, env, { ...options, secretRefs: 'reject' });
+    return restoreReferences(standIn, raw);
   }
   if (options.target !== 'aws') return compileConfig(parsed.data, file);
   const { settings } = parsed.data;
@@ -149,7 +175,7 @@ function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyP
       if (source !== 'env') {
         if ((source === 'ssm' || source === 'secret') && keepSecrets) {
           report(path, PLACEHOLDER);
-          return `(${source}:${name})`;
+          return whole; // kept as written: the functions resolve it at cold start
         }
         if (source === 'ssm' || source === 'secret') report(path, `${whole}: ${source} references are resolved only on AWS; use \${env:NAME} locally`);
         else report(path, `${whole}: unknown reference source "${source}" (use env, ssm or secret)`);

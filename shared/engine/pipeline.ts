@@ -3,7 +3,7 @@
  * results. Each takes its ports as arguments; functions/ only builds them and maps events.
  */
 import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
-import { checkKinds } from '../checks/index.ts';
+import { probes } from '../checks/probes.ts';
 import type { Clock, HeartbeatStore, ProbeQueue, ResultStore } from '../ports.ts';
 import type { ProbeResult } from '../types.ts';
 import type { EffectExecutor } from './effects.ts';
@@ -20,7 +20,7 @@ export interface ScheduleOptions {
 
 /** The checks the scheduler sends to probers (heartbeats are evaluated by the scheduler itself). */
 export function probedChecks(config: CompiledConfig): CompiledCheck[] {
-  return config.checks.filter((c) => checkKinds[c.kind].mode === 'probe' && c.kind !== 'heartbeat');
+  return config.checks.filter((c) => c.kind in probes && c.kind !== 'heartbeat');
 }
 
 /**

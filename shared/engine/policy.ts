@@ -1,11 +1,8 @@
 import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
-import { checkKinds } from '../checks/index.ts';
+import { isPushed } from './pushed.ts';
 import { PUSH_REGION, type CheckPolicy } from './reducer.ts';
 
-/** Kinds whose results are pushed or already confirmed: one virtual region, no failures/quorum. */
-export function isPushed(check: CompiledCheck): boolean {
-  return checkKinds[check.kind].mode === 'push' || check.kind === 'heartbeat';
-}
+export { isPushed };
 
 /** The reducer's view of a compiled check. */
 export function policyFor(check: CompiledCheck, config: CompiledConfig): CheckPolicy {

@@ -2,13 +2,13 @@
  * One check round: the kind's probe, the `expect` assertions, and immediate re-tries, folded into
  * one ProbeResult. Used by the local prober pool, `pagerless check` and the AWS prober alike.
  */
-import { checkKinds } from '../checks/index.ts';
+import { probes } from '../checks/probes.ts';
 import { failedExpectations } from '../checks/assertions.ts';
 import type { ProbeAttempt, ProbeContext } from '../checks/kind.ts';
 import type { CompiledCheck } from '../config/compile.ts';
 import type { PhaseTimings, ProbeResult } from '../types.ts';
 import { PUSH_REGION } from './reducer.ts';
-import { isPushed } from './policy.ts';
+import { isPushed } from './pushed.ts';
 
 export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'> {
   region: string;
@@ -16,8 +16,8 @@ export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'
 
 /** Run a check's round. Never throws: a probe that crashes is a failed round with the error as reason. */
 export async function runRound(check: CompiledCheck, ctx: RoundContext): Promise<ProbeResult> {
-  const kind = checkKinds[check.kind];
-  if (!kind.probe) throw new Error(`${check.id}: ${check.kind} checks are pushed, not probed`);
+  const probe = (probes as Record<string, ((spec: unknown, ctx: ProbeContext) => Promise<ProbeAttempt>) | undefined>)[check.kind];
+  if (!probe) throw new Error(`${check.id}: ${check.kind} checks are pushed, not probed`);
   const probeCtx: ProbeContext = { ...ctx, checkId: check.id, timeoutMs: check.timeoutMs };
   let attempt: ProbeAttempt | undefined;
   let verdict: { ok: boolean; reason: string } = { ok: false, reason: 'not run' };
@@ -25,7 +25,7 @@ export async function runRound(check: CompiledCheck, ctx: RoundContext): Promise
   for (; attempts <= check.retries; ) {
     attempts++;
     try {
-      attempt = await kind.probe(check.spec as never, probeCtx);
+      attempt = await probe(check.spec, probeCtx);
     } catch (err) {
       attempt = { ok: false, reason: `probe error: ${(err as Error).message}`, latencyMs: 0 };
     }

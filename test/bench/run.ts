@@ -194,8 +194,11 @@ async function benchBundles(): Promise<void> {
   const { build } = await import('esbuild');
   const { execFileSync } = await import('node:child_process');
   const { statSync, writeFileSync: write } = await import('node:fs');
-  const dir = tempDir('pagerless-bundle-');
-  write(join(dir, 'monitors.yaml'), readFileSync(join(ROOT, 'examples/monitors.yaml'), 'utf8'));
+  // Inside the project, so the AWS SDK (external, as the Lambda runtime provides it) resolves from node_modules.
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const dir = mkdtempSync(join(ROOT, 'node_modules', '.pagerless-bundle-'));
+  const { serializeCompiled } = await import('../../shared/config/compiled-json.ts');
+  write(join(dir, 'monitors.json'), serializeCompiled(parseConfig(readFileSync(join(ROOT, 'examples/monitors.yaml'), 'utf8'), 'monitors.yaml', {}, { target: 'aws', secretRefs: 'placeholder' })));
   const timeImport = (file: string) => {
     const runs: number[] = [];
     for (let i = 0; i < 7; i++) {
@@ -218,6 +221,7 @@ async function benchBundles(): Promise<void> {
       figures['prober cold init: import in a fresh node, ms (target <= 150)'] = init.toFixed(0);
     }
   }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function benchWrites(): Promise<void> {

@@ -14,6 +14,8 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RESOURCE_NAMES } from '../../shared/adapters/aws/tables.ts';
+import { serializeCompiled } from '../../shared/config/compiled-json.ts';
+import { parseConfig } from '../../shared/config/load.ts';
 import { spreadFraction } from '../../shared/engine/schedule.ts';
 import { startDynamoLocal } from '../support/dynamodb-local.ts';
 import { startSqsLocal } from '../support/sqs-local.ts';
@@ -66,7 +68,8 @@ beforeAll(async () => {
   });
   const port = await listen(target);
   const root = tempDir('pagerless-lambda-');
-  writeFileSync(join(root, 'monitors.yaml'), `version: 1
+  // What `cdk synth` bundles: the config validated and compiled for AWS, as JSON.
+  const yaml = `version: 1
 settings: { home: us-east-1, regions: [${REGIONS.join(', ')}] }
 defaults: { interval: 60s, timeout: 2s, failures: 1, recoveries: 1, quorum: 2 }
 channels:
@@ -77,11 +80,12 @@ services:
     checks:
       - name: ${CHECK_NAME}
         http: { url: "http://127.0.0.1:${port}/health" }
-`);
+`;
+  writeFileSync(join(root, 'monitors.json'), serializeCompiled(parseConfig(yaml, 'monitors.yaml', {}, { target: 'aws', secretRefs: 'placeholder' })));
   const common = {
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint, AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    LAMBDA_TASK_ROOT: root, PAGERLESS_CONFIG_FILE: 'monitors.yaml',
+    LAMBDA_TASK_ROOT: root, PAGERLESS_CONFIG_FILE: 'monitors.json',
     PAGERLESS_STATE_TABLE: RESOURCE_NAMES.stateTable, PAGERLESS_RESULTS_TABLE: RESOURCE_NAMES.resultsTable,
     POWERTOOLS_METRICS_NAMESPACE: 'Pagerless', POWERTOOLS_SERVICE_NAME: 'pagerless', POWERTOOLS_DEV: 'false', POWERTOOLS_LOG_LEVEL: 'WARN',
   };

@@ -1,6 +1,6 @@
 /**
  * The composition root of the Lambda functions: reads the environment once per cold start, loads
- * the bundled monitors.yaml, resolves `${ssm:}`/`${secret:}` references, and builds the AWS
+ * the compiled config `cdk synth` bundled, resolves `${ssm:}`/`${secret:}` references, and builds the AWS
  * adapters. Every function shares it; each uses what it needs (clients are created lazily).
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompiledConfig } from '../../config/compile.ts';
-import { parseConfig } from '../../config/load.ts';
+import { hydrateCompiled, replaceReferences, secretReferences } from '../../config/compiled-json.ts';
 import { EffectExecutor, type Logger } from '../../engine/effects.ts';
 import { Evaluator } from '../../engine/evaluator.ts';
 import { policiesFor } from '../../engine/policy.ts';
@@ -19,21 +19,16 @@ import { CachedStateStore } from '../../engine/state-cache.ts';
 import { systemClock, type AwsClients, type Clock } from '../../ports.ts';
 import { lazyAwsClients } from './clients.ts';
 import { DynamoStore } from './dynamo-store.ts';
-import { createSecretResolver, resolveReferences } from './secrets.ts';
+import { createSecretResolver } from './secret-resolver.ts';
 import { SqsProbeQueue } from './sqs-queue.ts';
 import { ENV } from './tables.ts';
 
 export type Environment = Record<string, string | undefined>;
 
-export interface AwsRuntime {
-  config: CompiledConfig;
-  clock: Clock;
-  store: DynamoStore;
+export interface AwsRuntime extends BaseRuntime {
   evaluator: Evaluator;
   executor: EffectExecutor;
   aws: AwsClients;
-  /** The region this function runs in (a prober's region; the home region otherwise). */
-  region: string;
   /** The scheduler's queues; undefined where PAGERLESS_QUEUE_URLS is not set. */
   queue?: SqsProbeQueue;
 }
@@ -64,19 +59,45 @@ export interface RuntimeOverrides {
   log?: Logger;
 }
 
-/** Build the runtime from the function's environment. Throws ConfigError for a bad config. */
-export async function createAwsRuntime(env: Environment, overrides: RuntimeOverrides = {}): Promise<AwsRuntime> {
+/** What every function needs: the config (resolved), the store, the clock, where it runs. */
+export interface BaseRuntime {
+  config: CompiledConfig;
+  clock: Clock;
+  store: DynamoStore;
+  region: string;
+}
+
+/**
+ * The config the stack bundled (compiled and validated at `cdk synth`), with its `${ssm:}` and
+ * `${secret:}` references resolved in the home region.
+ */
+async function loadBundledConfig(env: Environment, home: string, overrides: RuntimeOverrides): Promise<CompiledConfig> {
+  const file = env[ENV.configFile] ?? 'monitors.json';
+  const path = file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+  const config = hydrateCompiled(overrides.configText ?? readFileSync(path, 'utf8'));
+  const refs = secretReferences(config);
+  if (refs.length === 0) return config;
+  const resolver = createSecretResolver({ ssm: new SSMClient({ region: home }), secrets: new SecretsManagerClient({ region: home }) });
+  const resolved = new Map<string, string>();
+  for (const ref of refs) {
+    const [, kind, name, fallback] = /^\$\{(ssm|secret):([^}:]*)(?::-([^}]*))?\}$/.exec(ref) ?? [];
+    if (!kind || name === undefined) throw new Error(`${ref}: not a reference this version understands`);
+    try {
+      resolved.set(ref, await resolver.resolve(kind as 'ssm' | 'secret', name));
+    } catch (err) {
+      if (fallback === undefined) throw err;
+      resolved.set(ref, fallback);
+    }
+  }
+  return replaceReferences(config, resolved);
+}
+
+/** Config, store and clock only: what the prober needs, without the engine (a small bundle). */
+export async function createBaseRuntime(env: Environment, overrides: RuntimeOverrides = {}): Promise<BaseRuntime> {
   // Tables and secrets live in the home region, wherever this function runs.
   const home = env[ENV.homeRegion] ?? env.AWS_REGION ?? 'us-east-1';
   const region = env[ENV.region] ?? env.AWS_REGION ?? home;
-  const file = env[ENV.configFile] ?? 'monitors.yaml';
-  const path = file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-  let text = overrides.configText ?? readFileSync(path, 'utf8');
-  if (/\$\{(ssm|secret):/.test(text)) {
-    const resolver = createSecretResolver({ ssm: new SSMClient({ region: home }), secrets: new SecretsManagerClient({ region: home }) });
-    text = await resolveReferences(text, resolver);
-  }
-  const config = parseConfig(text, file, env, { target: 'aws' });
+  const config = await loadBundledConfig(env, home, overrides);
   const clock = overrides.clock ?? systemClock;
   const ddb = overrides.dynamodb ?? new DynamoDBClient({ region: config.settings.home ?? home });
   const client = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
@@ -89,6 +110,12 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
     // /api/checks must see every check's last round, even one that runs every hour.
     latestWindowMs: Math.max(15 * 60_000, 2 * Math.max(0, ...config.checks.map((c) => c.intervalMs))),
   });
+  return { config, clock, store, region };
+}
+
+/** The full runtime: the base plus the evaluator, the effect executor and the probe queues. */
+export async function createAwsRuntime(env: Environment, overrides: RuntimeOverrides = {}): Promise<AwsRuntime> {
+  const { config, clock, store, region } = await createBaseRuntime(env, overrides);
   const aws: AwsClients = overrides.aws ?? lazyAwsClients();
   const log: Logger = overrides.log ?? {
     info: (message, fields) => console.info(JSON.stringify({ level: 'INFO', message, ...fields })),
@@ -130,4 +157,15 @@ export function awsRuntime(env: Environment): Promise<AwsRuntime> {
     throw err;
   });
   return cached;
+}
+
+let cachedBase: Promise<BaseRuntime> | undefined;
+
+/** The prober's runtime: config and store only, built on first use. */
+export function baseRuntime(env: Environment): Promise<BaseRuntime> {
+  cachedBase ??= createBaseRuntime(env).catch((err) => {
+    cachedBase = undefined;
+    throw err;
+  });
+  return cachedBase;
 }
