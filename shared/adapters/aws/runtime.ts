@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompiledConfig } from '../../config/compile.ts';
 import { hydrateCompiled, replaceReferences, secretReferences } from '../../config/compiled-json.ts';
@@ -77,6 +75,7 @@ async function loadBundledConfig(env: Environment, home: string, overrides: Runt
   const config = hydrateCompiled(overrides.configText ?? readFileSync(path, 'utf8'));
   const refs = secretReferences(config);
   if (refs.length === 0) return config;
+  const [{ SSMClient }, { SecretsManagerClient }] = await Promise.all([import('@aws-sdk/client-ssm'), import('@aws-sdk/client-secrets-manager')]);
   const resolver = createSecretResolver({ ssm: new SSMClient({ region: home }), secrets: new SecretsManagerClient({ region: home }) });
   const resolved = new Map<string, string>();
   for (const ref of refs) {
@@ -141,7 +140,8 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
     } catch {
       throw new Error(`${ENV.queueUrls} must be a JSON object of region -> queue URL`);
     }
-    queue = new SqsProbeQueue(overrides.sqs ?? perRegion((r) => new SQSClient({ region: r })), urls);
+    const { SQSClient: Client } = await import('@aws-sdk/client-sqs'); // the scheduler only
+    queue = new SqsProbeQueue(overrides.sqs ?? perRegion((r) => new Client({ region: r })), urls);
   }
   // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
   const evaluator = new Evaluator(new CachedStateStore(store, () => clock.now()), policiesFor(config));

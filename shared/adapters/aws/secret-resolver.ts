@@ -3,8 +3,8 @@
  * (decrypted) and Secrets Manager, cached for the life of the container (or `ttlMs`). No YAML here:
  * the functions resolve references in the compiled config's values (shared/config/compiled-json.ts).
  */
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock, type Clock } from '../../ports.ts';
 
 export type SecretKind = 'ssm' | 'secret';
@@ -61,6 +61,8 @@ export function createSecretResolver(options: SecretResolverOptions): SecretReso
 async function readParameter(ssm: SSMClient, name: string): Promise<string> {
   const ref = `\${ssm:${name}}`;
   try {
+    // Loaded on first use: most configs have no references, and a cold start should not pay for them.
+    const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
     const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
     const value = out.Parameter?.Value;
     if (value === undefined) throw new SecretResolutionError(`${ref}: the parameter has no value`, 'INVALID', false);
@@ -74,6 +76,7 @@ async function readParameter(ssm: SSMClient, name: string): Promise<string> {
 async function readSecret(secrets: SecretsManagerClient, name: string): Promise<string> {
   const ref = `\${secret:${name}}`;
   try {
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
     const out = await secrets.send(new GetSecretValueCommand({ SecretId: name }));
     if (out.SecretString !== undefined) return out.SecretString;
     if (out.SecretBinary !== undefined) {
