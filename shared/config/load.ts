@@ -62,7 +62,7 @@ const STAND_IN = 'https://secret.invalid/resolved-at-cold-start';
 
 /** Put `${ssm:}`/`${secret:}` values back where stand-ins were validated (same ids, same keys). */
 function restoreReferences(compiled: CompiledConfig, raw: unknown): CompiledConfig {
-  const r = raw as { channels?: Record<string, Record<string, unknown>>; reactions?: Record<string, Record<string, unknown>>; services?: { checks: Record<string, unknown>[] }[] };
+  const r = raw as { settings?: Record<string, unknown>; channels?: Record<string, Record<string, unknown>>; reactions?: Record<string, Record<string, unknown>>; services?: { checks: Record<string, unknown>[] }[] };
   const restore = (target: Record<string, unknown>, source: Record<string, unknown> | undefined) => {
     if (!source) return target;
     const out: Record<string, unknown> = { ...target };
@@ -80,7 +80,8 @@ function restoreReferences(compiled: CompiledConfig, raw: unknown): CompiledConf
   });
   const channels = Object.fromEntries(Object.entries(compiled.channels).map(([id, ch]) => [id, { ...ch, spec: restore(ch.spec, r.channels?.[id]) }]));
   const reactions = Object.fromEntries(Object.entries(compiled.reactions).map(([id, re]) => [id, { ...re, spec: restore(re.spec, r.reactions?.[id]) }]));
-  return { ...compiled, checks, channels, reactions };
+  const settings = restore(compiled.settings as unknown as Record<string, unknown>, r.settings) as unknown as CompiledConfig['settings'];
+  return { ...compiled, settings, checks, channels, reactions };
 }
 
 /** Minimum interval on AWS (DESIGN.md). */

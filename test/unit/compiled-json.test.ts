@@ -43,3 +43,11 @@ describe('compiled config JSON', () => {
     expect(() => hydrateCompiled('{"v":99}')).toThrow('compiled config version 99 is not 1: redeploy with this version\'s cdk synth');
   });
 });
+
+describe('references in settings', () => {
+  it('keeps a token from Secrets Manager as a reference even when another reference needed a stand-in', () => {
+    const c = parseConfig(YAML.replace('settings: { home: us-east-1', 'settings: { statusToken: "${secret:status-token}", home: us-east-1'), 'monitors.yaml', {}, { target: 'aws', secretRefs: 'placeholder' });
+    expect(c.settings.statusToken).toBe('${secret:status-token}');
+    expect(c.channels.team!.spec.url).toBe('${ssm:/pagerless/slack}');
+  });
+});

@@ -40,7 +40,7 @@ export const ENV = {
   queueUrls: 'PAGERLESS_QUEUE_URLS',
   /** The region a prober runs in (its results are tagged with it). */
   region: 'PAGERLESS_REGION',
-  /** Path of the bundled monitors.yaml inside the function package. */
+  /** Path of the bundled compiled config (monitors.json, made at synth) inside the function package. */
   configFile: 'PAGERLESS_CONFIG_FILE',
   alertTopicArn: 'PAGERLESS_ALERT_TOPIC_ARN',
   /** The home region (tables, secrets); probers run elsewhere. */

@@ -1,0 +1,149 @@
+/**
+ * Alarms on the pipeline's own health (CONVENTIONS 10): data keyed by severity, never one per
+ * endpoint. A plan is built from the resources; `createAlarms` turns it into CloudWatch alarms
+ * that notify the ops topic.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { Severity } from '../shared/types.ts';
+import { resultsEvaluatedMetric } from './metrics.ts';
+
+/** One alarm, as data. */
+export interface PipelineAlarm {
+  /** Short kebab-case id; the alarm is named `pagerless-<severity>-<id>`. */
+  readonly id: string;
+  /** What it means and what to look at, in the alarm description. */
+  readonly summary: string;
+  readonly metric: IMetric;
+  readonly threshold: number;
+  readonly comparisonOperator: ComparisonOperator;
+  readonly evaluationPeriods: number;
+  /** @default evaluationPeriods */
+  readonly datapointsToAlarm?: number;
+  readonly treatMissingData: TreatMissingData;
+}
+
+/** Alarms by severity. `critical` and `warning` notify the ops topic; `info` only shows on the dashboard. */
+export type AlarmPlan = { readonly [S in Severity]?: readonly PipelineAlarm[] };
+
+/** Severities whose alarms notify the ops topic. */
+export const NOTIFYING_SEVERITIES: readonly Severity[] = ['critical', 'warning'];
+
+/** A queue that should stay empty: alarm on the first visible message. */
+export function deadLetterAlarm(id: string, queue: IQueue, what: string): PipelineAlarm {
+  return {
+    id,
+    summary: `${what} has messages: they failed every retry. Read them, fix the cause, then redrive or purge the queue.`,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(1) }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  };
+}
+
+/** Invocations that threw (records reported as partial batch failures do not count). */
+export function functionErrorsAlarm(id: string, fn: IFunction, what: string, datapoints = 3): PipelineAlarm {
+  return {
+    id,
+    summary: `The ${what} function failed in ${datapoints} of the last 5 minutes. Its log group has the errors.`,
+    metric: fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(1) }),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 5,
+    datapointsToAlarm: datapoints,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  };
+}
+
+export interface CoreAlarmTargets {
+  readonly scheduler: IFunction;
+  readonly evaluator: IFunction;
+  readonly ingest: IFunction;
+  readonly status: IFunction;
+  readonly evaluatorDeadLetters: IQueue;
+  /** False when every check is pushed (webhooks): results then arrive only when someone pushes. */
+  readonly expectsSteadyResults: boolean;
+}
+
+/** The home region's alarms. */
+export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
+  const critical: PipelineAlarm[] = [
+    deadLetterAlarm('evaluator-dlq', t.evaluatorDeadLetters, 'The evaluator\'s dead-letter queue (stream batches it could not apply)'),
+    {
+      id: 'evaluator-iterator-age',
+      summary: 'The evaluator is more than 5 minutes behind the Results stream: incidents open late. Look for throttling or errors in the evaluator.',
+      metric: t.evaluator.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+      threshold: Duration.minutes(5).toMilliseconds(),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    },
+    functionErrorsAlarm('scheduler-errors', t.scheduler, 'scheduler'),
+  ];
+  if (t.expectsSteadyResults) {
+    critical.unshift({
+      id: 'no-results',
+      summary: 'No results were evaluated for 5 minutes: checks are not running (scheduler, probers or the stream). /health says "Checks not running" too.',
+      metric: resultsEvaluatedMetric(),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      // No data is the failure this alarm exists for.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+  }
+  return {
+    critical,
+    warning: [
+      functionErrorsAlarm('evaluator-errors', t.evaluator, 'evaluator'),
+      functionErrorsAlarm('ingest-errors', t.ingest, 'ingest (pings and hooks)'),
+      functionErrorsAlarm('status-errors', t.status, 'status (status, health and api)'),
+    ],
+  };
+}
+
+/** One prober region's alarms (alarms cannot watch metrics of another region). */
+export function proberAlarmPlan(t: { region: string; prober: IFunction; deadLetters: IQueue }): AlarmPlan {
+  return {
+    critical: [deadLetterAlarm(`probe-dlq-${t.region}`, t.deadLetters, `The probe dead-letter queue in ${t.region} (probe batches that failed every retry)`)],
+    warning: [functionErrorsAlarm(`prober-errors-${t.region}`, t.prober, `prober in ${t.region}`)],
+  };
+}
+
+/** CloudWatch alarms for a plan; critical and warning ones notify `topic`. */
+export class PipelineAlarms extends Construct {
+  /** The alarms by severity, in plan order. */
+  readonly alarms: { readonly [S in Severity]?: readonly Alarm[] };
+
+  constructor(scope: Construct, id: string, props: { readonly plan: AlarmPlan; readonly topic: ITopic }) {
+    super(scope, id);
+    const action = new SnsAction(props.topic);
+    const out: { [S in Severity]?: Alarm[] } = {};
+    for (const [severity, specs] of Object.entries(props.plan) as [Severity, readonly PipelineAlarm[]][]) {
+      out[severity] = specs.map((spec) => {
+        const alarm = new Alarm(this, `${severity}-${spec.id}`, {
+          alarmName: `pagerless-${severity}-${spec.id}`,
+          alarmDescription: `[${severity}] ${spec.summary}`,
+          metric: spec.metric,
+          threshold: spec.threshold,
+          comparisonOperator: spec.comparisonOperator,
+          evaluationPeriods: spec.evaluationPeriods,
+          datapointsToAlarm: spec.datapointsToAlarm,
+          treatMissingData: spec.treatMissingData,
+        });
+        if (NOTIFYING_SEVERITIES.includes(severity)) {
+          alarm.addAlarmAction(action);
+          alarm.addOkAction(action);
+        }
+        return alarm;
+      });
+    }
+    this.alarms = out;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * What the CDK app needs from monitors.yaml: the compiled config as `cdk synth` sees it (the
+ * prober regions, secrets left for cold start) and its JSON for the functions, plus the facts IAM
+ * is derived from — the SSM
+ * parameters and secrets the text names, the EC2 instances and hosted zones reactions touch, the
+ * SNS topics channels publish to. Pure functions: no constructs, so they are easy to test.
+ */
+import { readFileSync } from 'node:fs';
+import type { CompiledConfig } from '../shared/config/compile.ts';
+import { checkKinds } from '../shared/checks/index.ts';
+import { serializeCompiled } from '../shared/config/compiled-json.ts';
+import { loadConfig, parseConfig, type Env, type ParseOptions } from '../shared/config/load.ts';
+
+/** As `pagerless cost` and the functions see it: the prober regions; secrets resolved at cold start. */
+const SYNTH_OPTIONS: ParseOptions = { target: 'aws', secretRefs: 'placeholder' };
+
+/**
+ * The config in every function package: the compiled config as JSON (serializeCompiled), read by
+ * the runtime from `$LAMBDA_TASK_ROOT/<PAGERLESS_CONFIG_FILE>`.
+ */
+export const BUNDLED_CONFIG_NAME = 'monitors.json';
+
+/** The region used when a config names neither `settings.home` nor `settings.regions` (as loadConfig does). */
+export const FALLBACK_REGION = 'us-east-1';
+
+export interface SynthConfig {
+  /** The file as given (relative paths stay relative: error messages quote them as written). */
+  readonly file: string;
+  /** The raw text (IAM for `${ssm:}`/`${secret:}` is read from it). */
+  readonly text: string;
+  readonly config: CompiledConfig;
+  /**
+   * What the functions load: the compiled config as JSON, `${env:}` resolved at synth,
+   * `${ssm:}`/`${secret:}` kept as written for cold start.
+   */
+  readonly compiledJson: string;
+  /** Region of the tables, the evaluator and the API. */
+  readonly home: string;
+  /** Prober regions, in config order, without duplicates. */
+  readonly regions: readonly string[];
+}
+
+/**
+ * Read and validate a config the way `cdk synth` must: target `aws` (prober regions, the 10s
+ * minimum interval), `${ssm:}`/`${secret:}` kept as placeholders.
+ * @throws ConfigError with the same issues (and message) `pagerless validate` reports
+ */
+export function loadSynthConfig(file: string, env: Env): SynthConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // loadConfig words an unreadable file the way `pagerless validate` does: let it throw.
+    loadConfig(file, env, SYNTH_OPTIONS);
+    throw new Error(`cannot read ${file}`);
+  }
+  return synthConfigFromText(text, file, env);
+}
+
+/** As loadSynthConfig, for text already read. @throws ConfigError */
+export function synthConfigFromText(text: string, file: string, env: Env): SynthConfig {
+  const config = parseConfig(text, file, env, SYNTH_OPTIONS);
+  return fromCompiled(config, text, file);
+}
+
+/** Wrap an already compiled config (tests, or callers that compile themselves). */
+export function fromCompiled(config: CompiledConfig, text: string, file = config.file): SynthConfig {
+  const home = config.settings.home ?? config.settings.regions[0] ?? FALLBACK_REGION;
+  const regions = [...new Set(config.settings.regions.length > 0 ? config.settings.regions : [home])];
+  return { file, text, config, compiledJson: serializeCompiled(config), home, regions };
+}
+
+/** `${ssm:/path}` and `${secret:name}` in the text, as the runtime resolves them (the same pattern as load.ts). */
+export function secretReferences(text: string): { ssm: string[]; secrets: string[] } {
+  const ssm = new Set<string>();
+  const secrets = new Set<string>();
+  for (const m of text.matchAll(/\$\{(ssm|secret):([^}:]*)(?::-[^}]*)?\}/g)) {
+    const name = m[2]!.trim();
+    if (name === '') continue;
+    (m[1] === 'ssm' ? ssm : secrets).add(name);
+  }
+  return { ssm: [...ssm].sort(), secrets: [...secrets].sort() };
+}
+
+/** What the effect executors may touch in AWS, read from the configured reactions and channels. */
+export interface EffectTargets {
+  /** ec2-reboot reactions: instance ids by the region they run in. */
+  readonly instances: ReadonlyMap<string, readonly string[]>;
+  /** route53-failover reactions: hosted zone ids, without a `/hostedzone/` prefix. */
+  readonly hostedZones: readonly string[];
+  /** sns channels: topic ARNs. */
+  readonly topicArns: readonly string[];
+}
+
+/**
+ * Read the targets from the compiled config by type and field (`ec2-reboot`: `instanceIds`,
+ * `region` defaulting to the home region; `route53-failover`: `hostedZoneId`; `sns`: `topicArn`).
+ */
+export function effectTargets(config: CompiledConfig, home: string): EffectTargets {
+  const instances = new Map<string, Set<string>>();
+  const zones = new Set<string>();
+  const topics = new Set<string>();
+  for (const r of Object.values(config.reactions)) {
+    const spec = (r.spec ?? {}) as Record<string, unknown>;
+    if (r.type === 'ec2-reboot') {
+      const region = typeof spec.region === 'string' && spec.region !== '' ? spec.region : home;
+      const ids = Array.isArray(spec.instanceIds) ? spec.instanceIds : typeof spec.instanceId === 'string' ? [spec.instanceId] : [];
+      for (const id of ids) {
+        if (typeof id !== 'string' || id === '') continue;
+        const set = instances.get(region) ?? new Set<string>();
+        set.add(id);
+        instances.set(region, set);
+      }
+    } else if (r.type === 'route53-failover') {
+      if (typeof spec.hostedZoneId === 'string' && spec.hostedZoneId !== '') zones.add(spec.hostedZoneId.replace(/^\/?hostedzone\//, ''));
+    }
+  }
+  for (const c of Object.values(config.channels)) {
+    const spec = (c.spec ?? {}) as Record<string, unknown>;
+    if (c.type === 'sns' && typeof spec.topicArn === 'string' && spec.topicArn !== '') topics.add(spec.topicArn);
+  }
+  return {
+    instances: new Map([...instances].sort(([a], [b]) => a.localeCompare(b)).map(([region, ids]) => [region, [...ids].sort()])),
+    hostedZones: [...zones].sort(),
+    topicArns: [...topics].sort(),
+  };
+}
+
+/** True when the scheduler sends probes or evaluates heartbeats: results then arrive every few minutes. */
+export function expectsSteadyResults(config: CompiledConfig): boolean {
+  return config.checks.some((c) => checkKinds[c.kind].mode === 'probe');
+}

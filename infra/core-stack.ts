@@ -1,0 +1,220 @@
+/**
+ * The home region: tables and topics (PagerlessStorage), the scheduler on an EventBridge
+ * schedule, the evaluator on the Results stream, the HTTP API in front of ingest and status,
+ * alarms and the dashboard.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpApi, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { ENV, STATE_TABLE } from '../shared/adapters/aws/tables.ts';
+import { coreAlarmPlan, PipelineAlarms } from './alarms.ts';
+import { effectStatements, grantTableAccess, probeQueueArn, probeQueueUrl, secretStatements } from './permissions.ts';
+import { effectTargets, expectsSteadyResults, secretReferences, type SynthConfig } from './config.ts';
+import { PagerlessDashboard } from './dashboard.ts';
+import { PagerlessFunction } from './function.ts';
+import { PagerlessStorage } from './storage.ts';
+import { acknowledgeFunction, acknowledgeNag } from './nag.ts';
+
+/** The routes of the HTTP API and the function behind each (DESIGN.md, route for route with the local server). */
+export const API_ROUTES: readonly { readonly path: string; readonly methods: readonly HttpMethod[]; readonly fn: 'ingest' | 'status' }[] = [
+  { path: '/status', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/status/{service}', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/health', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/api/checks', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/api/incidents', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/api/incidents/{id}', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/ping/{token}', methods: [HttpMethod.GET, HttpMethod.POST], fn: 'ingest' },
+  { path: '/ping/{token}/fail', methods: [HttpMethod.GET, HttpMethod.POST], fn: 'ingest' },
+  { path: '/hooks/{source}', methods: [HttpMethod.POST], fn: 'ingest' },
+];
+
+export interface PagerlessCoreProps {
+  /** The validated config (see loadSynthConfig); its compiled JSON is bundled into every function. */
+  readonly config: SynthConfig;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default - a new customer managed key with rotation (see PagerlessStorageProps.topicKey) */
+  readonly topicKey?: IKey;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /**
+   * Throttling of the HTTP API (its routes are public: a ceiling on what a flood can cost).
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: ThrottleSettings;
+  /** @default - no subscription: subscribe to `opsTopic` yourself */
+  readonly opsEmail?: string;
+}
+
+export class PagerlessCore extends Construct {
+  readonly storage: PagerlessStorage;
+  readonly resultsTable: ITable;
+  readonly stateTable: ITable;
+  readonly alertTopic: ITopic;
+  readonly opsTopic: ITopic;
+  readonly scheduler: PagerlessFunction;
+  readonly evaluator: PagerlessFunction;
+  readonly ingest: PagerlessFunction;
+  readonly status: PagerlessFunction;
+  /** Stream batches the evaluator could not apply after its retries. */
+  readonly evaluatorDeadLetters: IQueue;
+  readonly api: IHttpApi;
+  /** The API's base URL (`https://<id>.execute-api.<region>.amazonaws.com/`). */
+  readonly apiUrl: string;
+  readonly alarms: PipelineAlarms;
+  readonly dashboard: PagerlessDashboard;
+
+  constructor(scope: Construct, id: string, props: PagerlessCoreProps) {
+    super(scope, id);
+    const { config, home, regions, text } = props.config;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.storage = new PagerlessStorage(this, 'Storage', { removalPolicy: props.removalPolicy, topicKey: props.topicKey });
+    const { resultsTable, stateTable, alertTopic, opsTopic } = this.storage;
+    this.resultsTable = resultsTable;
+    this.stateTable = stateTable;
+    this.alertTopic = alertTopic;
+    this.opsTopic = opsTopic;
+    if (props.opsEmail) opsTopic.addSubscription(new EmailSubscription(props.opsEmail));
+
+    const tables = { [ENV.resultsTable]: resultsTable.tableName, [ENV.stateTable]: stateTable.tableName };
+    const fn = (name: 'scheduler' | 'evaluator' | 'ingest' | 'status', timeout: Duration, environment: Record<string, string>, extra: { retryAttempts?: number; description: string }) =>
+      new PagerlessFunction(this, name[0]!.toUpperCase() + name.slice(1), {
+        name,
+        home,
+        compiledJson: props.config.compiledJson,
+        timeout,
+        memorySize: props.memorySize,
+        logRetention,
+        environment: { ...tables, ...environment },
+        ...extra,
+      });
+
+    // Scheduler: every minute, sends each prober region its batches; evaluates heartbeats; retries due effects.
+    const queueUrls = Object.fromEntries(regions.map((r) => [r, probeQueueUrl(this, r)]));
+    this.scheduler = fn('scheduler', Duration.seconds(50), {
+      [ENV.queueUrls]: Stack.of(this).toJsonString(queueUrls),
+      [ENV.alertTopicArn]: alertTopic.topicArn,
+    }, {
+      // The next minute is a fresh run: a late retry would only send an old minute's probes.
+      retryAttempts: 0,
+      description: 'Pagerless: sends this minute\'s probe batches to every prober region',
+    });
+    this.scheduler.addToRolePolicy(new PolicyStatement({
+      sid: 'SendProbeBatches',
+      actions: ['sqs:SendMessage'],
+      resources: regions.map((r) => probeQueueArn(this, r)),
+    }));
+    new Rule(this, 'EveryMinute', {
+      description: 'Pagerless: run the scheduler every minute',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.scheduler, { retryAttempts: 2, maxEventAge: Duration.minutes(1) })],
+    });
+
+    // Evaluator: the Results stream (inserts only: TTL deletions would only cost invocations).
+    this.evaluator = fn('evaluator', Duration.seconds(60), { [ENV.alertTopicArn]: alertTopic.topicArn }, {
+      description: 'Pagerless: applies results to the incident engine and runs its effects',
+    });
+    const evaluatorDlq = new Queue(this, 'EvaluatorDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeNag(evaluatorDlq, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the evaluator\'s stream event source (a dead-letter queue); it is alarmed on, not consumed.');
+    this.evaluatorDeadLetters = evaluatorDlq;
+    this.evaluator.addEventSource(new DynamoEventSource(resultsTable, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      bisectBatchOnError: true,
+      retryAttempts: 3,
+      maxRecordAge: Duration.hours(1),
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(evaluatorDlq),
+      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
+    }));
+
+    // Ingest (pings, hooks) and status (status, health, api) behind the HTTP API.
+    this.ingest = fn('ingest', Duration.seconds(10), {}, { description: 'Pagerless: /ping and /hooks' });
+    this.status = fn('status', Duration.seconds(10), {}, { description: 'Pagerless: /status, /health and /api' });
+
+    // Data access, least privilege per function.
+    const due = [STATE_TABLE.dueIndex.name];
+    grantTableAccess(this.scheduler, stateTable, 'readWrite', due);
+    grantTableAccess(this.scheduler, resultsTable, 'put');
+    grantTableAccess(this.evaluator, stateTable, 'readWrite', due);
+    grantTableAccess(this.ingest, stateTable, 'readWrite', due);
+    grantTableAccess(this.ingest, resultsTable, 'put');
+    grantTableAccess(this.status, stateTable, 'read', due);
+    grantTableAccess(this.status, resultsTable, 'read');
+
+    // Effects (notifications, reactions) run in the evaluator and in the scheduler, which retries due ones.
+    const effects = effectStatements(this, effectTargets(config, home));
+    for (const executor of [this.evaluator, this.scheduler]) {
+      alertTopic.grantPublish(executor);
+      for (const s of effects) executor.addToRolePolicy(s);
+      acknowledgeNag(executor.role!, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'Publishing to the KMS-encrypted alert topic: Topic.grantPublish grants kms:GenerateDataKey* (the action family SNS documents for encrypted topics) on the topic key only.');
+    }
+    acknowledgeNag(this.evaluator.role!, 'AwsSolutions-IAM5[Resource::*]', 'dynamodb:ListStreams, added by the DynamoDB event source, has no resource-level permissions; the stream read actions are scoped to the Results table\'s stream ARN.');
+    // Secrets the config names, read at cold start by every function.
+    const secrets = secretStatements(this, home, secretReferences(text));
+    for (const f of [this.scheduler, this.evaluator, this.ingest, this.status]) {
+      for (const s of secrets) f.addToRolePolicy(s);
+      acknowledgeFunction(f);
+    }
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const api = new HttpApi(this, 'Api', {
+      apiName: 'pagerless',
+      description: 'Pagerless: status, health, heartbeats and third-party hooks',
+      createDefaultStage: false,
+    });
+    const stage = new HttpStage(this, 'ApiStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.apiThrottle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+    });
+    const integrations = {
+      ingest: new HttpLambdaIntegration('Ingest', this.ingest),
+      status: new HttpLambdaIntegration('Status', this.status),
+    };
+    for (const route of API_ROUTES) api.addRoutes({ path: route.path, methods: [...route.methods], integration: integrations[route.fn] });
+    acknowledgeNag(api, 'AwsSolutions-APIG4', 'The routes are public by design: load balancers and cron jobs call them without AWS credentials. /status, /api and /hooks check a bearer token (settings.statusToken, settings.ingestToken) in the function; a /ping URL carries its own secret token; /health is deliberately open (DESIGN.md).');
+    this.api = api;
+    this.apiUrl = stage.url;
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      topic: opsTopic,
+      plan: coreAlarmPlan({
+        scheduler: this.scheduler,
+        evaluator: this.evaluator,
+        ingest: this.ingest,
+        status: this.status,
+        evaluatorDeadLetters: evaluatorDlq,
+        expectsSteadyResults: expectsSteadyResults(config),
+      }),
+    });
+    this.dashboard = new PagerlessDashboard(this, 'Dashboard', {
+      functions: { scheduler: this.scheduler, evaluator: this.evaluator, ingest: this.ingest, status: this.status },
+      evaluatorLogGroup: this.evaluator.functionLogs,
+      evaluatorDeadLetters: evaluatorDlq,
+      regions,
+    });
+  }
+}

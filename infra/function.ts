@@ -1,0 +1,120 @@
+/**
+ * One Pagerless Lambda function: functions/<name>.ts bundled by esbuild (no Docker), Node.js 22 on
+ * arm64, with the compiled config (monitors.json) in the package and a log group with a retention.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV, RESOURCE_NAMES, type FunctionName } from '../shared/adapters/aws/tables.ts';
+import { BUNDLED_CONFIG_NAME } from './config.ts';
+import { METRICS_SERVICE } from './metrics.ts';
+
+/** The repository root (infra/..): entry files, the lockfile and esbuild live there. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The prober's function name, the same in every region (the home region's dashboard reads its metrics by name). */
+export const PROBER_FUNCTION_NAME = 'pagerless-prober';
+
+/** The runtime every function uses (DESIGN: nodejs20.x is deprecated on Lambda). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+
+export interface PagerlessFunctionProps {
+  readonly name: FunctionName;
+  /** The compiled config (SynthConfig.compiledJson), written into the package as `monitors.json`. */
+  readonly compiledJson: string;
+  /** The home region (tables, secrets), in every function's environment. */
+  readonly home: string;
+  /** Variables besides the ones every function gets (config file, home region, Powertools). */
+  readonly environment: Record<string, string>;
+  readonly timeout: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Async invocation retries (scheduled functions). @default - Lambda's default (2) */
+  readonly retryAttempts?: number;
+  /** @default - none */
+  readonly description?: string;
+  /** @default - a name CloudFormation generates */
+  readonly functionName?: string;
+}
+
+/** A NodejsFunction with Pagerless's packaging, runtime and logging. */
+export class PagerlessFunction extends NodejsFunction {
+  /** The function's log group (the dashboard's Logs Insights widgets read it). */
+  readonly functionLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: PagerlessFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role: logs scoped to this function's log group instead of AWSLambdaBasicExecutionRole.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    const configPath = stageConfig(props.compiledJson);
+    super(scope, id, {
+      role,
+      entry: join(PROJECT_ROOT, 'functions', `${props.name}.ts`),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      description: props.description,
+      functionName: props.functionName,
+      retryAttempts: props.retryAttempts,
+      logGroup,
+      environment: {
+        [ENV.configFile]: BUNDLED_CONFIG_NAME,
+        [ENV.homeRegion]: props.home,
+        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: RESOURCE_NAMES.metricsNamespace,
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        target: 'node22',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
+        banner: "import{createRequire as __pagerlessRequire}from'node:module';const require=__pagerlessRequire(import.meta.url);",
+        // The Node.js 22 runtime ships the AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(configPath)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`],
+        },
+      },
+    });
+    this.functionLogs = logGroup;
+  }
+}
+
+/**
+ * The compiled config in a file the bundling hook can copy (it can be larger than a command line
+ * may be). Named by its hash: the same config is written once per synth.
+ */
+function stageConfig(json: string): string {
+  const dir = join(tmpdir(), 'pagerless-synth');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${createHash('sha256').update(json).digest('hex')}.json`);
+  if (!existsSync(file)) writeFileSync(file, json);
+  return file;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,143 @@
+/**
+ * One prober region: the probe queue (with its dead-letter queue) and the prober function, which
+ * runs each batch's checks and writes ONE item per invocation to the Results table in the home
+ * region — the only table it may write.
+ */
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, RESOURCE_NAMES } from '../shared/adapters/aws/tables.ts';
+import { PipelineAlarms, proberAlarmPlan } from './alarms.ts';
+import { secretReferences, type SynthConfig } from './config.ts';
+import { PagerlessFunction, PROBER_FUNCTION_NAME } from './function.ts';
+import { acknowledgeFunction } from './nag.ts';
+import { opsTopicArn, resultsTableArn, secretStatements } from './permissions.ts';
+import { encryptedTopic, topicKeyFor } from './storage.ts';
+
+/** The prober's timeout; the queue's visibility timeout is 6 times it (Lambda's advice for SQS sources). */
+export const PROBER_TIMEOUT = Duration.seconds(60);
+
+export interface PagerlessProberProps {
+  readonly config: SynthConfig;
+  /** The region this prober runs in (its results are tagged with it). */
+  readonly region: string;
+  /** Where this region's alarms go (alarms can only notify a topic in their own region). */
+  readonly opsTopic: ITopic;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /**
+   * Probe batches in one invocation (each is one SQS message of up to 200 checks).
+   * @default 10
+   */
+  readonly batchSize?: number;
+}
+
+export class PagerlessProber extends Construct {
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  readonly prober: PagerlessFunction;
+  readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: PagerlessProberProps) {
+    super(scope, id);
+    const { home, text } = props.config;
+
+    const dlq = new Queue(this, 'DeadLetters', {
+      queueName: RESOURCE_NAMES.probeDeadLetterQueue,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.deadLetterQueue = dlq;
+    this.queue = new Queue(this, 'Queue', {
+      queueName: RESOURCE_NAMES.probeQueue,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(PROBER_TIMEOUT.toSeconds() * 6),
+      // A probe batch is stale within minutes; keep it long enough to reach the DLQ after its retries.
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: dlq, maxReceiveCount: 2 },
+    });
+
+    this.prober = new PagerlessFunction(this, 'Prober', {
+      name: 'prober',
+      functionName: PROBER_FUNCTION_NAME,
+      home,
+      compiledJson: props.config.compiledJson,
+      timeout: PROBER_TIMEOUT,
+      memorySize: props.memorySize,
+      logRetention: props.logRetention,
+      description: `Pagerless: runs probe batches from ${props.region}`,
+      environment: {
+        [ENV.region]: props.region,
+        [ENV.resultsTable]: RESOURCE_NAMES.resultsTable,
+        // Named for the runtime's sake; the prober has no access to it.
+        [ENV.stateTable]: RESOURCE_NAMES.stateTable,
+      },
+    });
+    this.prober.addEventSource(new SqsEventSource(this.queue, {
+      batchSize: props.batchSize ?? 10,
+      maxBatchingWindow: Duration.seconds(1),
+      reportBatchItemFailures: true,
+    }));
+    this.prober.addToRolePolicy(new PolicyStatement({
+      sid: 'WriteResultsOnly',
+      actions: ['dynamodb:PutItem'],
+      resources: [resultsTableArn(this, home)],
+    }));
+    for (const s of secretStatements(this, home, secretReferences(text))) this.prober.addToRolePolicy(s);
+    acknowledgeFunction(this.prober);
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      topic: props.opsTopic,
+      plan: proberAlarmPlan({ region: props.region, prober: this.prober, deadLetters: dlq }),
+    });
+  }
+}
+
+export interface PagerlessProberStackProps extends StackProps {
+  readonly config: SynthConfig;
+  /** The prober region; the stack is deployed there. */
+  readonly region: string;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default - no subscription to this region's ops topic */
+  readonly opsEmail?: string;
+}
+
+/**
+ * A prober region's stack. In the home region its alarms go to the core's ops topic; elsewhere it
+ * has its own encrypted ops topic (`pagerless-ops` in that region) to subscribe to.
+ */
+export class PagerlessProberStack extends Stack {
+  readonly prober: PagerlessProber;
+  /** This region's ops topic. */
+  readonly opsTopic: ITopic;
+
+  constructor(scope: Construct, id: string, props: PagerlessProberStackProps) {
+    super(scope, id, { ...props, env: { account: props.env?.account, region: props.region } });
+    if (props.region === props.config.home) {
+      this.opsTopic = Topic.fromTopicArn(this, 'OpsTopic', opsTopicArn(this, props.region));
+    } else {
+      const topic = encryptedTopic(this, 'OpsTopic', RESOURCE_NAMES.opsTopic, topicKeyFor(this, 'OpsTopicKey'), `Pagerless pipeline alarms (${props.region})`);
+      if (props.opsEmail) topic.addSubscription(new EmailSubscription(props.opsEmail));
+      this.opsTopic = topic;
+    }
+    this.prober = new PagerlessProber(this, 'Prober', {
+      config: props.config,
+      region: props.region,
+      opsTopic: this.opsTopic,
+      logRetention: props.logRetention,
+      memorySize: props.memorySize,
+    });
+  }
+}

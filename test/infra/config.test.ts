@@ -1,0 +1,98 @@
+/** What the app reads from monitors.yaml: the same validation as `pagerless validate`, secret and env references, regions. */
+import { describe, expect, it } from 'vitest';
+import { expectsSteadyResults, loadSynthConfig, secretReferences, synthConfigFromText } from '../../infra/config.ts';
+import { hydrateCompiled, secretReferences as compiledReferences } from '../../shared/config/compiled-json.ts';
+import { ConfigError, loadConfig } from '../../shared/config/load.ts';
+import { writeConfig } from './support.ts';
+
+const service = `services:
+  - name: shop
+    checks:
+      - name: home
+        http: { url: https://shop.example.com/ }
+`;
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadSynthConfig', () => {
+  it('rejects a bad file with the message `pagerless validate` prints', () => {
+    const file = writeConfig(`version: 1
+services:
+  - name: Shop!
+    checks:
+      - name: home
+        http: { url: "htp://x" }
+`);
+    const synth = errorOf(() => loadSynthConfig(file, {}));
+    expect(synth.message).toBe(errorOf(() => loadConfig(file, {})).message);
+    expect(synth.message).toMatch(/:3:\d+: services\[0\]\.name: /);
+    expect(synth.message).toMatch(/:6:\d+: services\[0\]\.checks\[0\]\.http\.url: "htp:\/\/x"/);
+  });
+
+  it('words a missing file as validate does', () => {
+    const missing = '/nonexistent/monitors.yaml';
+    expect(errorOf(() => loadSynthConfig(missing, {})).message).toBe(errorOf(() => loadConfig(missing, {})).message);
+  });
+
+  it('applies the AWS rules: the 10s minimum interval', () => {
+    const file = writeConfig(`version: 1\ndefaults: { interval: 5s }\n${service}`);
+    expect(() => loadConfig(file, {})).not.toThrow();
+    expect(errorOf(() => loadSynthConfig(file, {})).message).toContain('under the 10s minimum on AWS');
+  });
+
+  it('accepts ${ssm:} and ${secret:} references (resolved at cold start), which validate rejects locally', () => {
+    const file = writeConfig(`version: 1\nsettings: { statusToken: "\${secret:pl/token}" }\n${service}`);
+    expect(() => loadSynthConfig(file, {})).not.toThrow();
+  });
+
+  it('home: settings.home, else the first prober region, else us-east-1; regions deduplicated', () => {
+    expect(synthConfigFromText(`version: 1\n${service}`, 'm.yaml', {})).toMatchObject({ home: 'us-east-1', regions: ['us-east-1'] });
+    expect(synthConfigFromText(`version: 1\nsettings: { regions: [eu-west-1, us-east-1, eu-west-1] }\n${service}`, 'm.yaml', {}))
+      .toMatchObject({ home: 'eu-west-1', regions: ['eu-west-1', 'us-east-1'] });
+    expect(synthConfigFromText(`version: 1\nsettings: { home: eu-central-1 }\n${service}`, 'm.yaml', {}))
+      .toMatchObject({ home: 'eu-central-1', regions: ['eu-central-1'] });
+  });
+});
+
+describe('the compiled config the functions load', () => {
+  it('round-trips: the same checks, ${env:} resolved at synth, ${ssm:}/${secret:} kept for cold start', () => {
+    const text = `version: 1
+settings: { ingestToken: "\${env:PL_T:-none}", home: eu-west-1 }
+channels:
+  team: { type: slack, url: "\${ssm:/pl/slack}" }
+${service.replace('    checks:', '    alert: [team]\n    checks:')}`;
+    const synth = synthConfigFromText(text, 'm.yaml', { PL_T: 'from-env' });
+    const loaded = hydrateCompiled(synth.compiledJson);
+    expect(loaded.checks.map((c) => c.id)).toEqual(['shop/home']);
+    expect(loaded.settings.ingestToken).toBe('from-env');
+    expect(compiledReferences(loaded)).toEqual(['${ssm:/pl/slack}']);
+    expect(loaded.checks[0]!.expect.status).toEqual(synth.config.checks[0]!.expect.status);
+  });
+});
+
+describe('references in the raw text', () => {
+  it('finds each SSM parameter and secret once', () => {
+    const text = `a: \${ssm:/pagerless/pd}\nb: "x-\${secret:slack}-\${ssm:/pagerless/pd}"\nc: \${env:HOME}\nd: \${secret:db/password}\n`;
+    expect(secretReferences(text)).toEqual({ ssm: ['/pagerless/pd'], secrets: ['db/password', 'slack'] });
+    expect(secretReferences('nothing here')).toEqual({ ssm: [], secrets: [] });
+  });
+});
+
+describe('expectsSteadyResults', () => {
+  it('is true with probed checks or heartbeats, false when every check is pushed', () => {
+    const probed = synthConfigFromText(`version: 1\n${service}`, 'm.yaml', {}).config;
+    const pushed = synthConfigFromText('version: 1\nservices:\n  - name: x\n    checks:\n      - name: h\n        webhook: { source: generic }\n', 'm.yaml', {}).config;
+    const heartbeat = synthConfigFromText('version: 1\nservices:\n  - name: x\n    checks:\n      - name: h\n        heartbeat: { token: nightly-job-token, every: 1h }\n', 'm.yaml', {}).config;
+    expect(expectsSteadyResults(probed)).toBe(true);
+    expect(expectsSteadyResults(heartbeat)).toBe(true);
+    expect(expectsSteadyResults(pushed)).toBe(false);
+  });
+});
