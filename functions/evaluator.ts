@@ -19,6 +19,7 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const rt = await awsRuntime(env);
+  await rt.stateCache.validate(); // drop cached states if another container committed a transition
   return processPartialResponse(event, async (record: DynamoDBRecord) => {
     const results = decodeResultsRecord(record);
     if (results.length === 0) return;
@@ -37,7 +38,7 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
       }
     }
     for (const m of serviceMetrics(rt.config, results)) process.stdout.write(serviceHealthLine(m));
-  }, processor, { context });
+  }, processor, { context, processInParallel: false }); // in stream order: a check's results must apply in order
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -25,6 +25,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
     const message = parseProbeMessage(record.body);
     const batch = await probeBatch({ config: rt.config, region: rt.region, clock: rt.clock }, message.checks, { deadline, concurrency: perMessage });
     if (batch.unknown.length) logger.warn('checks not in this config (deployed mid-minute?)', { unknown: batch.unknown });
+    if (batch.skipped.length) logger.warn('out of time: checks left for their next round', { skipped: batch.skipped });
     results.push(...batch.results);
   }, processor, { context });
   // One item for the whole invocation: if it cannot be written, fail every record so SQS retries them.

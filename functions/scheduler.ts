@@ -18,7 +18,9 @@ export const handler = middy(async (event: ScheduledEvent) => {
   if (!rt.queue) throw new Error('the scheduler needs PAGERLESS_QUEUE_URLS');
   const minuteStart = Math.floor(Date.parse(event.time) / 60_000) * 60_000;
   const sent = await scheduleMinute({ config: rt.config, queue: rt.queue, store: rt.store, clock: rt.clock }, minuteStart);
+  await rt.executor.recover(); // effects a crashed or timed-out invocation left claimed
   const retried = await rt.executor.drain();
+  if (sent.failedRegions.length) throw new Error(`could not send probe batches to ${sent.failedRegions.join(', ')}`);
   metrics.addMetric('RoundsScheduled', MetricUnit.Count, sent.rounds);
   logger.info('minute scheduled', { minute: new Date(minuteStart).toISOString(), ...sent, effectsRetried: retried });
   return sent;

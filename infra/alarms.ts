@@ -69,6 +69,8 @@ export interface CoreAlarmTargets {
   readonly evaluatorDeadLetters: IQueue;
   /** False when every check is pushed (webhooks): results then arrive only when someone pushes. */
   readonly expectsSteadyResults: boolean;
+  /** Minutes without results before the no-results alarm (quietWindowMinutes). */
+  readonly quietMinutes: number;
 }
 
 /** The home region's alarms. */
@@ -89,11 +91,11 @@ export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
   if (t.expectsSteadyResults) {
     critical.unshift({
       id: 'no-results',
-      summary: 'No results were evaluated for 5 minutes: checks are not running (scheduler, probers or the stream). /health says "Checks not running" too.',
-      metric: resultsEvaluatedMetric(),
+      summary: `No results were evaluated for ${t.quietMinutes} minutes: checks are not running (scheduler, probers or the stream). /health says "Checks not running" too.`,
+      metric: resultsEvaluatedMetric({ period: Duration.minutes(t.quietMinutes) }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 5,
+      evaluationPeriods: 1,
       // No data is the failure this alarm exists for.
       treatMissingData: TreatMissingData.BREACHING,
     });

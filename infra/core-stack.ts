@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { ENV, STATE_TABLE } from '../shared/adapters/aws/tables.ts';
 import { coreAlarmPlan, PipelineAlarms } from './alarms.ts';
 import { effectStatements, grantTableAccess, probeQueueArn, probeQueueUrl, secretStatements } from './permissions.ts';
-import { effectTargets, expectsSteadyResults, secretReferences, type SynthConfig } from './config.ts';
+import { effectTargets, expectsSteadyResults, quietWindowMinutes, secretReferences, type SynthConfig } from './config.ts';
 import { PagerlessDashboard } from './dashboard.ts';
 import { PagerlessFunction } from './function.ts';
 import { PagerlessStorage } from './storage.ts';
@@ -208,6 +208,7 @@ export class PagerlessCore extends Construct {
         status: this.status,
         evaluatorDeadLetters: evaluatorDlq,
         expectsSteadyResults: expectsSteadyResults(config),
+        quietMinutes: quietWindowMinutes(config),
       }),
     });
     this.dashboard = new PagerlessDashboard(this, 'Dashboard', {

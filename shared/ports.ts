@@ -40,6 +40,8 @@ export interface StateStore {
   listStates(): Promise<CheckState[]>;
   /** @returns false on a version conflict (someone else committed first): re-read and re-apply. */
   commit(commit: Commit): Promise<boolean>;
+  /** A counter every commit increases, where several processes share the store (DynamoDB). */
+  stateEpoch?(): Promise<number>;
 }
 
 export interface ResultStore {

@@ -15,6 +15,7 @@ export const PRICES = {
   cloudwatchAlarmMonth: { usd: 0.1, unit: 'alarm-month', source: 'https://aws.amazon.com/cloudwatch/pricing/ (standard resolution)' },
   cloudwatchDashboardMonth: { usd: 3, unit: 'dashboard-month', source: 'https://aws.amazon.com/cloudwatch/pricing/ (first 3 dashboards free; not counted here)' },
   cloudwatchLogsGb: { usd: 0.5, unit: 'GB ingested', source: 'https://aws.amazon.com/cloudwatch/pricing/ (standard logs)' },
+  kmsKeyMonth: { usd: 1, unit: 'key-month', source: 'https://aws.amazon.com/kms/pricing/ ($1 per customer managed key a month; requests under the free 20,000)' },
   apiRequest: { usd: 1 / 1e6, unit: 'request', source: 'https://aws.amazon.com/api-gateway/pricing/ (HTTP API, first 300M)' },
 } as const;
 

@@ -4,6 +4,7 @@
  * counting adapters; the counts times the price table, per month. Probes are not sent: every check
  * answers after `probeLatencyMs` (the steady state, where nothing is down).
  */
+import { encodeResultsItems } from '../adapters/aws/dynamo-store.ts';
 import { SqliteStore } from '../adapters/local/sqlite-store.ts';
 import type { CompiledConfig } from '../config/compile.ts';
 import { EffectExecutor } from '../engine/effects.ts';
@@ -68,9 +69,14 @@ class CountingStore extends SqliteStore {
   }
 
   override async appendResults(results: ProbeResult[]): Promise<void> {
-    // The DynamoDB item is compact: per result its check, ok, latency, attempts, and a reason when failing.
-    const bytes = 80 + results.reduce((n, r) => n + r.check.length + 16 + (r.ok ? 0 : r.reason.length), 0);
-    this.c.wru += units(bytes, KB);
+    // The items the DynamoDB store writes for this batch (compact tuples, deflated when large), sized
+    // as DynamoDB bills them: attribute names plus values.
+    let bytes = 0;
+    for (const item of encodeResultsItems(results, results[0]?.region, 7 * 86_400_000)) {
+      const size = Object.entries(item).reduce((n, [k, v]) => n + k.length + (v instanceof Uint8Array ? v.byteLength : typeof v === 'string' ? Buffer.byteLength(v) : 8), 0);
+      bytes += size;
+      this.c.wru += units(size, KB);
+    }
     this.c.resultsItemBytes += bytes;
     this.c.resultsItems++;
     this.c.results += results.length;
@@ -173,7 +179,9 @@ export async function estimateCost(config: CompiledConfig, assumptions: CostAssu
       const minuteStart = now;
       sent.clear();
       await scheduleMinute({ config, queue, store, clock }, minuteStart);
+      await executor.recover();
       await executor.drain();
+      c.rru += 1; // recover()'s query of timed-out claims (drain's is counted in claimDue)
       invoke('scheduler', a.invocationOverheadMs + 40);
       for (const [region, messages] of sent) {
         // One prober invocation per slot (messages that become visible together), up to 10 messages each.
@@ -187,7 +195,8 @@ export async function estimateCost(config: CompiledConfig, assumptions: CostAssu
             await store.appendResults(results);
             c.sqsRequests += 2; // the receive that returned them, and DeleteMessageBatch
             invoke('prober', a.invocationOverheadMs + a.probeLatencyMs * Math.ceil(batch.length / a.proberConcurrency));
-            // The stream hands the item to the evaluator.
+            // The stream hands the item to the evaluator, which first checks the state epoch (one read).
+            c.rru += 1;
             await evaluateBatch({ evaluator, executor }, results);
             invoke('evaluator', a.invocationOverheadMs + results.length * 0.05);
             c.logBytes += serviceMetrics(config, results).length * SERVICE_LINE_BYTES; // the dashboard's per-service lines
@@ -208,7 +217,10 @@ export async function estimateCost(config: CompiledConfig, assumptions: CostAssu
   // RoundsScheduled, ResultsEvaluated, IncidentsOpened, and Availability + Latency per region; per
   // service only log lines (Logs Insights widgets), which cost nothing here.
   const metrics = 3 + 2 * regions.length;
-  const alarms = regions.length + 5 + 2;
+  // As infra/alarms.ts creates them: 7 in the core stack, 2 per prober region.
+  const alarms = 7 + 2 * regions.length;
+  // KMS keys: the core's (topics), and one per prober region outside the home (its ops topic).
+  const kmsKeys = 1 + regions.filter((r) => r !== home).length;
   const invocations = Object.values(c.invocations).reduce((x, y) => x + y, 0) * scale;
   const retentionDays = config.settings.retentionMs / 86_400_000;
   const storedGb = (c.resultsItemBytes * scale * (retentionDays / 30.4)) / 1024 ** 3;
@@ -222,6 +234,7 @@ export async function estimateCost(config: CompiledConfig, assumptions: CostAssu
     { item: 'Data transfer, prober regions -> home region', quantity: (c.crossRegionBytes * scale) / 1024 ** 3, unit: 'GB', usd: ((c.crossRegionBytes * scale) / 1024 ** 3) * PRICES.interRegionTransferGb.usd },
     { item: `CloudWatch metrics (per region; ${services} services charted from logs)`, quantity: metrics, unit: 'metrics', usd: metrics * PRICES.cloudwatchMetricMonth.usd },
     { item: 'CloudWatch alarms (pipeline health)', quantity: alarms, unit: 'alarms', usd: alarms * PRICES.cloudwatchAlarmMonth.usd },
+    { item: 'KMS keys (encrypted topics)', quantity: kmsKeys, unit: 'keys', usd: kmsKeys * PRICES.kmsKeyMonth.usd },
     { item: 'CloudWatch dashboard (1; the first 3 are free)', quantity: 1, unit: 'dashboard', usd: 0 },
     { item: 'CloudWatch Logs ingestion', quantity: (c.logBytes * scale) / 1024 ** 3, unit: 'GB', usd: ((c.logBytes * scale) / 1024 ** 3) * PRICES.cloudwatchLogsGb.usd },
     { item: 'API Gateway (heartbeat pings)', quantity: heartbeatPings, unit: 'requests', usd: heartbeatPings * PRICES.apiRequest.usd },
@@ -257,6 +270,6 @@ export function formatCost(r: CostReport): string {
   out.push('', `  ${'Total per month'.padEnd(w0)}  ${''.padStart(w1)}  ${money(r.totalUsd).padStart(9)}`);
   out.push(`  ${'Per endpoint per month'.padEnd(w0)}  ${''.padStart(w1)}  ${(r.endpoints ? `$${r.perEndpointUsd.toFixed(4)}` : '-').padStart(9)}`);
   out.push('', `Simulated hour: ${Math.round(r.hour.proberInvocations)} prober invocations, ${Math.round(r.hour.resultsItems)} Results items (${Math.round(r.hour.meanItemBytes)} bytes on average) for ${Math.round(r.hour.results)} results, ${Math.round(r.hour.stateReads)} state reads, ${Math.round(r.hour.stateWrites)} state writes.`);
-  out.push(`Assumptions: ${r.assumptions.probeLatencyMs} ms per check, ${r.assumptions.invocationOverheadMs} ms overhead per invocation, ${r.assumptions.memoryMb} MB, everything up (no incidents), no free tier. Prices and sources: shared/cost/prices.ts.`);
+  out.push(`Assumptions: ${r.assumptions.probeLatencyMs} ms per check, ${r.assumptions.invocationOverheadMs} ms overhead per invocation, ${r.assumptions.memoryMb} MB, everything up (no incidents), no free tier, no /status or /api polling (a load balancer polling /status every 30 s adds ~$0.10 of API requests and reads). Prices and sources: shared/cost/prices.ts.`);
   return out.join('\n');
 }

@@ -96,9 +96,13 @@ export class EffectExecutor {
       if (item.effect.kind === 'notify') await this.notify(item, item.effect);
       else await this.react(item, item.effect);
     } catch (err) {
-      // A bug in a plugin must not stop the loop or lose the effect.
+      // A bug or a store error must not stop the loop or lose a notification; a reaction may already
+      // have run, so it is never tried again (at most once).
       this.o.log.error('effect failed unexpectedly', { key: item.key, error: (err as Error).message });
-      await this.o.outbox.retryLater(item.key, (err as Error).message, this.o.clock.now() + this.backoff(item.attempts));
+      const settle = item.effect.kind === 'react'
+        ? this.o.outbox.giveUp(item.key, (err as Error).message, this.o.clock.now())
+        : this.o.outbox.retryLater(item.key, (err as Error).message, this.o.clock.now() + this.backoff(item.attempts));
+      await settle.catch((e: Error) => this.o.log.error('could not settle the effect (recovered later)', { key: item.key, error: e.message }));
     }
   }
 
@@ -169,8 +173,9 @@ export class EffectExecutor {
         outcome = { outcome: 'failed', detail: `${(err as Error).name}: ${(err as Error).message}` };
       }
     }
-    await this.finishReaction(e, outcome);
+    // The reaction has run: settle it first, so a failure to record it can never run it again.
     await this.o.outbox.complete(item.key, this.o.clock.now());
+    await this.finishReaction(e, outcome).catch((err: Error) => this.o.log.error('could not record a reaction outcome', { key: item.key, error: err.message }));
     this.o.log.info(`reaction ${e.reaction} on ${e.check} ${outcome.outcome}: ${outcome.detail}`, { key: item.key, took: this.o.clock.now() - now });
   }
 

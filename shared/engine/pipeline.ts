@@ -31,14 +31,16 @@ export async function scheduleMinute(
   deps: { config: CompiledConfig; queue: ProbeQueue; store: HeartbeatStore & ResultStore; clock: Clock },
   minuteStart: number,
   options: ScheduleOptions = {},
-): Promise<{ messages: number; rounds: number; heartbeats: number }> {
+): Promise<{ messages: number; rounds: number; heartbeats: number; failedRegions: string[] }> {
   const { config } = deps;
   const probed = probedChecks(config);
   const plan = planMinute(probed.map((c) => ({ id: c.id, intervalMs: c.intervalMs })), minuteStart, options.slotSeconds ?? 10);
   const messages = packMessages(plan, minuteStart, options.checksPerMessage ?? 200);
-  await Promise.all(config.settings.regions.map((region) => deps.queue.send(region, messages)));
+  // One region's queue being down must not stop the others, nor the heartbeats.
+  const sent = await Promise.allSettled(config.settings.regions.map((region) => deps.queue.send(region, messages)));
+  const failedRegions = config.settings.regions.filter((_, i) => sent[i]!.status === 'rejected');
   const heartbeats = await evaluateHeartbeats(deps, minuteStart);
-  return { messages: messages.length * config.settings.regions.length, rounds: plan.reduce((n, p) => n + p.checks.length, 0), heartbeats };
+  return { messages: messages.length * (config.settings.regions.length - failedRegions.length), rounds: plan.reduce((n, p) => n + p.checks.length, 0), heartbeats, failedRegions };
 }
 
 async function evaluateHeartbeats(deps: { config: CompiledConfig; store: HeartbeatStore & ResultStore; clock: Clock }, minuteStart: number): Promise<number> {
@@ -68,25 +70,29 @@ export async function probeBatch(
   deps: { config: CompiledConfig; region: string; clock: Clock },
   checkIds: string[],
   options: { deadline: number; concurrency?: number },
-): Promise<{ results: ProbeResult[]; unknown: string[] }> {
+): Promise<{ results: ProbeResult[]; unknown: string[]; skipped: string[] }> {
   const byId = new Map(deps.config.checks.map((c) => [c.id, c]));
   const known = checkIds.map((id) => byId.get(id)).filter((c): c is CompiledCheck => c !== undefined);
   const unknown = checkIds.filter((id) => !byId.has(id));
-  const results: ProbeResult[] = new Array(known.length);
+  const results: ProbeResult[] = [];
+  const skipped: string[] = [];
   let next = 0;
   const ctx = { region: deps.region, now: () => deps.clock.now(), lastPing: () => undefined, watchingSince: () => deps.clock.now() };
   const worker = async () => {
     while (next < known.length) {
-      const i = next++;
-      const check = known[i]!;
+      const check = known[next++]!;
       const left = options.deadline - deps.clock.now();
-      results[i] = left <= 0
-        ? { check: check.id, region: deps.region, at: deps.clock.now(), ok: false, latencyMs: 0, reason: 'not run: the prober ran out of time for this batch' }
-        : await runRound(left < check.timeoutMs ? { ...check, timeoutMs: left, retries: 0 } : check, ctx);
+      // Every attempt must end before the deadline: fewer re-tries, then a shorter timeout.
+      const attempts = Math.min(check.retries + 1, Math.floor(left / check.timeoutMs));
+      if (left <= 0) {
+        skipped.push(check.id); // not a failure of the target: its next round will tell
+        continue;
+      }
+      results.push(await runRound(attempts >= 1 ? { ...check, retries: attempts - 1 } : { ...check, timeoutMs: left, retries: 0 }, ctx));
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 100, known.length) }, worker));
-  return { results, unknown };
+  return { results, unknown, skipped };
 }
 
 /** Apply results in order (per check) and run the effects they produced. */

@@ -3,7 +3,7 @@
  * so reading its state from DynamoDB for every result would be the pipeline's biggest cost (3,000
  * reads a minute for 1,000 checks in 3 regions). Writes stay conditional on the version, so a stale
  * entry can never overwrite newer state; a conflict drops the entry and the evaluator re-reads.
- * Entries live `ttlMs`, which bounds how long another container's transition can go unseen.
+ * Entries live `ttlMs`; `validate()` drops them all as soon as any process commits a transition.
  */
 import type { Commit, StateStore } from '../ports.ts';
 import type { CheckState } from '../types.ts';
@@ -26,6 +26,20 @@ export class CachedStateStore implements StateStore {
     const state = await this.inner.getState(check);
     this.cache.set(check, { state, at: this.now() });
     return state;
+  }
+
+  private epoch: number | undefined;
+
+  /**
+   * Call once per batch: when another process committed a transition since the cache was filled
+   * (the store's epoch moved), forget every entry. Steady state commits nothing, so this is one
+   * small read per batch.
+   */
+  async validate(): Promise<void> {
+    if (!this.inner.stateEpoch) return;
+    const epoch = await this.inner.stateEpoch();
+    if (epoch !== this.epoch) this.cache.clear();
+    this.epoch = epoch;
   }
 
   listStates(): Promise<CheckState[]> {

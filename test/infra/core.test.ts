@@ -335,13 +335,21 @@ describe('alarms', () => {
       MetricName: 'ResultsEvaluated',
       Dimensions: [{ Name: 'service', Value: 'pagerless' }],
       Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 5,
+      Period: 300,
+      EvaluationPeriods: 1,
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
       AlarmActions: [opsTopic()],
     });
+  });
+
+  it('widens the quiet window to twice the shortest interval when checks run less often than every 2.5 minutes', async () => {
+    const { quietWindowMinutes } = await import('../../infra/config.ts');
+    const { parseConfig } = await import('../../shared/config/load.ts');
+    const cfg = (interval: string) => parseConfig(`version: 1\nservices:\n  - name: a\n    checks:\n      - name: b\n        http: { url: "https://example.com/" }\n        interval: ${interval}\n`, 'm.yaml', {}, { target: 'aws' });
+    expect(quietWindowMinutes(cfg('60s'))).toBe(5);
+    expect(quietWindowMinutes(cfg('10m'))).toBe(20);
   });
 
   it('iterator age and function errors, keyed by severity, all to the ops topic', () => {

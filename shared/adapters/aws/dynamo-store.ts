@@ -151,6 +151,25 @@ export class DynamoStore implements EngineStore {
     }
   }
 
+  /** Epoch ms of the newest Results item of the current or the previous hour (for /health: one read). */
+  async lastResultAt(): Promise<number | undefined> {
+    const now = this.clock.now();
+    for (const h of [now, now - HOUR_MS]) {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.resultsTable,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': RESULTS_TABLE.partitionKey, '#sk': RESULTS_TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': hourKey(h) },
+        ProjectionExpression: '#sk',
+        ScanIndexForward: false,
+        Limit: 1,
+      }));
+      const sk = page.Items?.[0]?.[RESULTS_TABLE.sortKey];
+      if (typeof sk === 'string') return Number(sk.slice(0, 13));
+    }
+    return undefined;
+  }
+
   /** Newest result of every (check, region) seen in the last `latestWindowMs` (one Query per UTC hour spanned). */
   async latestResults(): Promise<ProbeResult[]> {
     const now = this.clock.now();
@@ -280,6 +299,8 @@ export class DynamoStore implements EngineStore {
         ? { Put: { TableName: T, Item: stateItem, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } } }
         : { Put: { TableName: T, Item: stateItem, ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': c.expectedVersion } } },
     });
+    // Every transition bumps one counter, so an evaluator's state cache can tell it is stale (state-cache.ts).
+    ops.push({ group: 'state', ignorable: false, tx: { Update: { TableName: T, Key: { [PK]: 'meta', [SK]: 'epoch' }, UpdateExpression: 'ADD #n :one', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':one': 1 } } } });
     const timeline: Op[] = [];
     if (c.opened) {
       const inc = c.opened;
@@ -420,6 +441,12 @@ export class DynamoStore implements EngineStore {
     });
   }
 
+  /** The transition counter (see commitOps); 0 before the first transition. */
+  async stateEpoch(): Promise<number> {
+    const out = await this.client.send(new GetCommand({ TableName: this.stateTable, Key: { [PK]: 'meta', [SK]: 'epoch' }, ConsistentRead: true }));
+    return Number(out.Item?.n ?? 0);
+  }
+
   async complete(key: string, at: number): Promise<void> {
     this.written.delete(key);
     await this.settle(key, 'SET #status = :done, settledAt = :at, #ttl = :ttl REMOVE lastError, #duePk, #dueAt', {
@@ -448,9 +475,10 @@ export class DynamoStore implements EngineStore {
         TableName: this.stateTable,
         Key: this.outboxKey(key),
         UpdateExpression: update,
-        ConditionExpression: 'attribute_exists(#pk)',
+        // A settled item stays settled: a late retryLater must not send (or run) it again.
+        ConditionExpression: 'attribute_exists(#pk) AND #status <> :settledDone AND #status <> :settledDead',
         ExpressionAttributeNames: { '#pk': PK, '#status': 'status', '#duePk': DUE.partitionKey, '#dueAt': DUE.sortKey, ...names },
-        ExpressionAttributeValues: values,
+        ExpressionAttributeValues: { ...values, ':settledDone': 'done', ':settledDead': 'dead' },
       }));
     } catch (err) {
       if (!isConditionFailure(err)) throw err;

@@ -37,11 +37,8 @@ export function awsRouteDeps(rt: AwsRuntime): RouteDeps {
     listIncidents: (limit) => rt.store.listIncidents(limit),
     getIncident: (id) => rt.store.getIncident(id),
     timeline: (id) => rt.store.timeline(id),
-    lastRoundAt: async () => {
-      const latest = await rt.store.latestResults();
-      const probed = latest.filter((r) => r.region !== 'push');
-      return probed.length ? Math.max(...probed.map((r) => r.at)) : undefined;
-    },
+    // One small query, not the results window: /health is public and polled.
+    lastRoundAt: () => rt.store.lastResultAt(),
     // One Results item per push: the stream brings it to the evaluator like any probe batch.
     push: (result) => rt.store.appendResults([result]),
     recordPing: (check, at) => rt.store.recordPing(check, at),

@@ -24,6 +24,8 @@ import { ENV } from './tables.ts';
 export type Environment = Record<string, string | undefined>;
 
 export interface AwsRuntime extends BaseRuntime {
+  /** The evaluator's state cache; `validate()` it once per stream batch. */
+  stateCache: CachedStateStore;
   evaluator: Evaluator;
   executor: EffectExecutor;
   aws: AwsClients;
@@ -55,6 +57,8 @@ export interface RuntimeOverrides {
   aws?: AwsClients;
   configText?: string;
   log?: Logger;
+  /** Which references to resolve: the checks' only (the prober), or all. @default 'all' */
+  secretScope?: 'checks' | 'all';
 }
 
 /** What every function needs: the config (resolved), the store, the clock, where it runs. */
@@ -69,11 +73,15 @@ export interface BaseRuntime {
  * The config the stack bundled (compiled and validated at `cdk synth`), with its `${ssm:}` and
  * `${secret:}` references resolved in the home region.
  */
-async function loadBundledConfig(env: Environment, home: string, overrides: RuntimeOverrides): Promise<CompiledConfig> {
+async function loadBundledConfig(env: Environment, home: string, overrides: RuntimeOverrides, scope: 'checks' | 'all'): Promise<CompiledConfig> {
   const file = env[ENV.configFile] ?? 'monitors.json';
   const path = file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
-  const config = hydrateCompiled(overrides.configText ?? readFileSync(path, 'utf8'));
-  const refs = secretReferences(config);
+  let config = hydrateCompiled(overrides.configText ?? readFileSync(path, 'utf8'));
+  // The alert topic the stack creates receives every check's events, like a configured sns channel.
+  const alertTopic = env[ENV.alertTopicArn];
+  if (alertTopic) config = withAlertTopic(config, alertTopic);
+  // A prober needs the secrets of its checks only: a channel's missing key must not stop probing.
+  const refs = secretReferences(scope === 'all' ? config : { ...config, channels: {}, reactions: {}, settings: { ...config.settings, statusToken: undefined, ingestToken: undefined } });
   if (refs.length === 0) return config;
   const [{ SSMClient }, { SecretsManagerClient }] = await Promise.all([import('@aws-sdk/client-ssm'), import('@aws-sdk/client-secrets-manager')]);
   const resolver = createSecretResolver({ ssm: new SSMClient({ region: home }), secrets: new SecretsManagerClient({ region: home }) });
@@ -88,7 +96,20 @@ async function loadBundledConfig(env: Environment, home: string, overrides: Runt
       resolved.set(ref, fallback);
     }
   }
-  return replaceReferences(config, resolved);
+  // `target` is shown by /api/checks: it keeps the reference, never the secret.
+  const out = replaceReferences(config, resolved);
+  return { ...out, checks: out.checks.map((c, i) => ({ ...c, target: config.checks[i]!.target })) };
+}
+
+/** The stack's alert topic as one more channel of every check (id `pagerless-alerts`). */
+export function withAlertTopic(config: CompiledConfig, topicArn: string): CompiledConfig {
+  const id = 'pagerless-alerts';
+  if (config.channels[id]) return config;
+  return {
+    ...config,
+    channels: { ...config.channels, [id]: { id, type: 'sns', spec: { type: 'sns', topicArn } } },
+    checks: config.checks.map((c) => ({ ...c, alert: [...c.alert, id] })),
+  };
 }
 
 /** Config, store and clock only: what the prober needs, without the engine (a small bundle). */
@@ -96,7 +117,7 @@ export async function createBaseRuntime(env: Environment, overrides: RuntimeOver
   // Tables and secrets live in the home region, wherever this function runs.
   const home = env[ENV.homeRegion] ?? env.AWS_REGION ?? 'us-east-1';
   const region = env[ENV.region] ?? env.AWS_REGION ?? home;
-  const config = await loadBundledConfig(env, home, overrides);
+  const config = await loadBundledConfig(env, home, overrides, overrides.secretScope ?? 'all');
   const clock = overrides.clock ?? systemClock;
   const ddb = overrides.dynamodb ?? new DynamoDBClient({ region: config.settings.home ?? home });
   const client = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
@@ -144,8 +165,9 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
     queue = new SqsProbeQueue(overrides.sqs ?? perRegion((r) => new Client({ region: r })), urls);
   }
   // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
-  const evaluator = new Evaluator(new CachedStateStore(store, () => clock.now()), policiesFor(config));
-  return { config, clock, store, evaluator, executor, aws, region, queue };
+  const stateCache = new CachedStateStore(store, () => clock.now());
+  const evaluator = new Evaluator(stateCache, policiesFor(config));
+  return { config, clock, store, stateCache, evaluator, executor, aws, region, queue };
 }
 
 let cached: Promise<AwsRuntime> | undefined;
@@ -163,7 +185,7 @@ let cachedBase: Promise<BaseRuntime> | undefined;
 
 /** The prober's runtime: config and store only, built on first use. */
 export function baseRuntime(env: Environment): Promise<BaseRuntime> {
-  cachedBase ??= createBaseRuntime(env).catch((err) => {
+  cachedBase ??= createBaseRuntime(env, { secretScope: 'checks' }).catch((err) => {
     cachedBase = undefined;
     throw err;
   });

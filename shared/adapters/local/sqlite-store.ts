@@ -82,7 +82,7 @@ export class SqliteStore implements EngineStore {
       due: db.prepare("SELECT key, effect, attempts, created_at FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY created_at, key LIMIT ?"),
       claim: db.prepare("UPDATE outbox SET status = 'claimed', attempts = attempts + 1 WHERE key = ? AND status = 'pending'"),
       complete: db.prepare("UPDATE outbox SET status = 'done', settled_at = ?, last_error = NULL WHERE key = ?"),
-      retry: db.prepare("UPDATE outbox SET status = 'pending', next_at = ?, last_error = ? WHERE key = ?"),
+      retry: db.prepare("UPDATE outbox SET status = 'pending', next_at = ?, last_error = ? WHERE key = ? AND status NOT IN ('done', 'dead')"),
       giveUp: db.prepare("UPDATE outbox SET status = 'dead', settled_at = ?, last_error = ? WHERE key = ?"),
       claimed: db.prepare("SELECT key, effect, attempts, created_at FROM outbox WHERE status = 'claimed' ORDER BY created_at"),
       pending: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'claimed')"),
