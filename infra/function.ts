@@ -108,10 +108,11 @@ export class PagerlessFunction extends NodejsFunction {
  * may be). Named by its hash: the same config is written once per synth.
  */
 function stageConfig(json: string): string {
-  const dir = join(tmpdir(), 'pagerless-synth');
-  mkdirSync(dir, { recursive: true });
+  // Private to this user: `${env:...}` values are resolved in it.
+  const dir = join(tmpdir(), `pagerless-synth-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${createHash('sha256').update(json).digest('hex')}.json`);
-  if (!existsSync(file)) writeFileSync(file, json);
+  if (!existsSync(file)) writeFileSync(file, json, { mode: 0o600 });
   return file;
 }
 

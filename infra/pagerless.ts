@@ -23,7 +23,7 @@ import { PagerlessProberStack } from './prober-stack.ts';
 export interface PagerlessProps {
   /**
    * Path of monitors.yaml. It is validated here, as `pagerless validate` does (a bad file throws
-   * ConfigError with the same message), and bundled into every function as `monitors.yaml`.
+   * ConfigError with the same message), compiled, and bundled into every function as `monitors.json`.
    */
   readonly configFile: string;
   /**
