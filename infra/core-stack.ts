@@ -29,6 +29,7 @@ import { acknowledgeFunction, acknowledgeNag } from './nag.ts';
 
 /** The routes of the HTTP API and the function behind each (DESIGN.md, route for route with the local server). */
 export const API_ROUTES: readonly { readonly path: string; readonly methods: readonly HttpMethod[]; readonly fn: 'ingest' | 'status' }[] = [
+  { path: '/', methods: [HttpMethod.GET], fn: 'status' }, // the dashboard (it reads /api/* with the status token)
   { path: '/status', methods: [HttpMethod.GET], fn: 'status' },
   { path: '/status/{service}', methods: [HttpMethod.GET], fn: 'status' },
   { path: '/health', methods: [HttpMethod.GET], fn: 'status' },

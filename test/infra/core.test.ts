@@ -141,6 +141,7 @@ describe('topics', () => {
 
 describe('HTTP API', () => {
   const expected: Record<string, 'Ingest' | 'Status'> = {
+    'GET /': 'Status',
     'GET /status': 'Status',
     'GET /status/{service}': 'Status',
     'GET /health': 'Status',
@@ -154,7 +155,7 @@ describe('HTTP API', () => {
     'POST /hooks/{source}': 'Ingest',
   };
 
-  it('has exactly the routes of the local server (minus the dashboard), each on the right function', () => {
+  it('has exactly the routes of the local server, the dashboard included, each on the right function', () => {
     const integrations = b.core.findResources('AWS::ApiGatewayV2::Integration');
     const routes = Object.values(b.core.findResources('AWS::ApiGatewayV2::Route')).map((r) => {
       const target = flat(r.Properties.Target); // integrations/${<IntegrationId>}
