@@ -20,7 +20,11 @@ export const handler = middy(async (event: ScheduledEvent) => {
   const sent = await scheduleMinute({ config: rt.config, queue: rt.queue, store: rt.store, clock: rt.clock }, minuteStart);
   await rt.executor.recover(); // effects a crashed or timed-out invocation left claimed
   const retried = await rt.executor.drain();
-  if (sent.failedRegions.length) throw new Error(`could not send probe batches to ${sent.failedRegions.join(', ')}`);
+  // Not thrown: EventBridge would retry the whole minute and the healthy regions would probe twice.
+  if (sent.failedRegions.length) {
+    logger.error('could not send probe batches', { regions: sent.failedRegions });
+    metrics.addMetric('ProbeQueueFailures', MetricUnit.Count, sent.failedRegions.length);
+  }
   metrics.addMetric('RoundsScheduled', MetricUnit.Count, sent.rounds);
   logger.info('minute scheduled', { minute: new Date(minuteStart).toISOString(), ...sent, effectsRetried: retried });
   return sent;

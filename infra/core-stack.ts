@@ -123,7 +123,9 @@ export class PagerlessCore extends Construct {
     new Rule(this, 'EveryMinute', {
       description: 'Pagerless: run the scheduler every minute',
       schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(this.scheduler, { retryAttempts: 2, maxEventAge: Duration.minutes(1) })],
+      // No retries: a retried minute would send its probes twice (each counted as a round). A failed
+      // minute is skipped; the next one runs, and the function-errors alarm says so.
+      targets: [new LambdaFunction(this.scheduler, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
 
     // Evaluator: the Results stream (inserts only: TTL deletions would only cost invocations).
