@@ -29,10 +29,20 @@ export function toApiResult(res: ApiResponse): APIGatewayProxyStructuredResultV2
 
 /** The routes' view of the world on AWS: state and results from DynamoDB; pushes become Results items. */
 export function awsRouteDeps(rt: AwsRuntime): RouteDeps {
+  // A load balancer polls /status every few seconds: the states are read again only when a
+  // transition was committed since (the epoch: one small read instead of the whole partition).
+  let states: { epoch: number; value: Map<string, CheckState> } | undefined;
   return {
     config: rt.config,
     clock: rt.clock,
-    states: async () => new Map((await rt.store.listStates()).map((s): [string, CheckState] => [s.check, s])),
+    states: async () => {
+      const epoch = await rt.store.stateEpoch();
+      if (states?.epoch !== epoch) {
+        const list = await rt.store.listStates();
+        states = { epoch, value: new Map(list.map((s): [string, CheckState] => [s.check, s])) };
+      }
+      return states.value;
+    },
     latestResults: () => rt.store.latestResults(),
     listIncidents: (limit) => rt.store.listIncidents(limit),
     getIncident: (id) => rt.store.getIncident(id),
