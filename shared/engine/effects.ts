@@ -38,6 +38,9 @@ export interface ExecutorOptions {
 }
 
 type NotifyEffect = Extract<Effect, { kind: 'notify' }>;
+
+/** Reaction memos are per reaction, not per check: what a reaction changed is one thing, however many checks share it. */
+const SHARED_MEMO = '*';
 type ReactEffect = Extract<Effect, { kind: 'react' }>;
 
 export class EffectExecutor {
@@ -154,19 +157,26 @@ export class EffectExecutor {
       const input = { reaction: e.reaction, check: e.check, incident: e.incident, trigger: e.why };
       try {
         if (e.decision === 'revert') {
-          const memo = await this.o.memos.loadMemo(e.check, e.reaction);
+          // A reaction several checks share (one DNS record) is undone by the last of them to recover.
+          const stillDown = await this.othersStillDown(e.reaction, e.check);
+          const memo = await this.o.memos.loadMemo(SHARED_MEMO, e.reaction);
           // No memo: the run failed or changed nothing, so there is nothing to undo.
           outcome = !plugin.revert
             ? { outcome: 'skipped', detail: `${reaction.type} reactions cannot be reverted` }
-            : memo === undefined || memo === null
-              ? { outcome: 'skipped', detail: 'nothing to revert: the reaction changed nothing in this outage' }
-              : await plugin.revert(reaction.spec, input, memo, this.sendContext);
+            : stillDown.length > 0
+              ? { outcome: 'skipped', detail: `kept: ${stillDown.join(', ')} still down` }
+              : memo === undefined || memo === null
+                ? { outcome: 'skipped', detail: 'nothing to revert: the reaction changed nothing in this outage' }
+                : await plugin.revert(reaction.spec, input, memo, this.sendContext);
           // The memo belongs to this outage: the next one records its own.
-          if (outcome.outcome === 'executed') await this.o.memos.saveMemo(e.check, e.reaction, null);
+          if (outcome.outcome === 'executed') await this.o.memos.saveMemo(SHARED_MEMO, e.reaction, null);
           if (outcome.outcome === 'executed') outcome = { ...outcome, detail: `reverted: ${outcome.detail}` };
         } else {
           const ran = await plugin.run(reaction.spec, input, this.sendContext);
-          if (ran.memo !== undefined) await this.o.memos.saveMemo(e.check, e.reaction, ran.memo);
+          // The first run of an outage records the original; later runs (other checks) find it changed already.
+          if (ran.memo !== undefined && (await this.o.memos.loadMemo(SHARED_MEMO, e.reaction)) == null) {
+            await this.o.memos.saveMemo(SHARED_MEMO, e.reaction, ran.memo);
+          }
           outcome = { outcome: ran.outcome, detail: ran.detail };
         }
       } catch (err) {
@@ -191,6 +201,13 @@ export class EffectExecutor {
     const payload = { event: 'reaction.ran' as const, incident, reaction: outcome };
     await this.o.outbox.enqueue(e.announceTo.map((channel) => ({ kind: 'notify', key: `${e.key}:ran:${channel}`, channel, payload })), at);
     this.again = true;
+  }
+
+  /** Other checks using this reaction whose incident is still open. */
+  private async othersStillDown(reaction: string, check: string): Promise<string[]> {
+    const others = this.o.config.checks.filter((c) => c.id !== check && c.react.includes(reaction)).map((c) => c.id);
+    const open = await Promise.all(others.map(async (id) => ((await this.o.incidents.openIncident(id)) ? id : undefined)));
+    return open.filter((id): id is string => id !== undefined);
   }
 
   private backoff(attempts: number): number {

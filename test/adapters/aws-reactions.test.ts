@@ -364,7 +364,7 @@ describe('a failover through the effect executor', () => {
     expect(down!.effects.filter((e) => e.kind === 'react').map((e) => e.kind === 'react' && e.decision)).toEqual(['run']);
     await executor.drain();
     expect(record.ResourceRecords).toEqual([{ Value: 'backup.example.com' }]);
-    expect(await store.loadMemo('shop/api', 'failover')).toEqual({ Name: 'api.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] });
+    expect(await store.loadMemo('*', 'failover')).toEqual({ Name: 'api.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] });
 
     now = t0 + 60_000;
     const up = await evaluator.apply({ check: 'shop/api', region: 'local', at: now, ok: true, latencyMs: 3, reason: 'status 200' });
@@ -379,5 +379,38 @@ describe('a failover through the effect executor', () => {
       'failover (route53-failover) executed: reverted: api.example.com CNAME points at primary.example.com again (change C2 PENDING)',
     ]);
     expect(await store.pendingCount()).toBe(0);
+  });
+
+  it('with two checks on one failover, the record goes back only when the last of them recovers', async () => {
+    const config = parseConfig(stringify({
+      version: 1,
+      defaults: { failures: 1 },
+      reactions: { failover: { type: 'route53-failover', hostedZoneId: 'Z123EXAMPLE', record: 'api.example.com', to: 'backup.example.com', revert: true } },
+      services: [{ name: 'shop', react: ['failover'], checks: [{ name: 'a', http: { url: 'http://127.0.0.1:9/a' } }, { name: 'b', http: { url: 'http://127.0.0.1:9/b' } }] }],
+    }), 'monitors.yaml', {});
+    let record: ResourceRecordSet = { Name: 'api.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'primary.example.com' }] };
+    r53.on(ListResourceRecordSetsCommand).callsFake(() => ({ ResourceRecordSets: [structuredClone(record)], IsTruncated: false, MaxItems: 1 }));
+    r53.on(ChangeResourceRecordSetsCommand).callsFake((req: { ChangeBatch: { Changes: { ResourceRecordSet: ResourceRecordSet }[] } }) => {
+      record = structuredClone(req.ChangeBatch.Changes[0]!.ResourceRecordSet);
+      return { ChangeInfo: { Id: '/change/C', Status: 'PENDING', SubmittedAt: new Date() } };
+    });
+    const log: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    let now = Date.parse('2026-11-22T03:04:05Z');
+    const executor = new EffectExecutor({ outbox: store, incidents: store, memos: store, config, aws, clock: { now: () => now }, log, print: () => undefined });
+    const evaluator = new Evaluator(store, policiesFor(config));
+    const step = async (check: string, ok: boolean) => {
+      now += 1_000;
+      await evaluator.apply({ check, region: 'local', at: now, ok, latencyMs: 3, reason: ok ? 'status 200' : 'connection refused' });
+      await executor.drain();
+    };
+    await step('shop/a', false);
+    await step('shop/b', false);
+    expect(record.ResourceRecords).toEqual([{ Value: 'backup.example.com' }]);
+    await step('shop/a', true); // b is still down: keep the failover
+    expect(record.ResourceRecords).toEqual([{ Value: 'backup.example.com' }]);
+    const aIncident = (await store.listIncidents(10)).find((i) => i.check === 'shop/a')!;
+    expect((await store.timeline(aIncident.id)).map((e) => e.detail)).toContain('failover (route53-failover) skipped: kept: shop/b still down');
+    await step('shop/b', true); // the last one: restore the original
+    expect(record.ResourceRecords).toEqual([{ Value: 'primary.example.com' }]);
   });
 });
