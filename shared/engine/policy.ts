@@ -2,8 +2,6 @@ import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
 import { isPushed } from './pushed.ts';
 import { PUSH_REGION, type CheckPolicy } from './reducer.ts';
 
-export { isPushed };
-
 /** The reducer's view of a compiled check. */
 export function policyFor(check: CompiledCheck, config: CompiledConfig): CheckPolicy {
   const pushed = isPushed(check);

@@ -15,7 +15,7 @@ import { Evaluator } from '../../engine/evaluator.ts';
 import { policiesFor } from '../../engine/policy.ts';
 import { CachedStateStore } from '../../engine/state-cache.ts';
 import { systemClock, type AwsClients, type Clock } from '../../ports.ts';
-import { lazyAwsClients } from './clients.ts';
+import { lazyAwsClients, perKey } from './clients.ts';
 import { DynamoStore } from './dynamo-store.ts';
 import { createSecretResolver } from './secret-resolver.ts';
 import { SqsProbeQueue } from './sqs-queue.ts';
@@ -31,16 +31,6 @@ export interface AwsRuntime extends BaseRuntime {
   aws: AwsClients;
   /** The scheduler's queues; undefined where PAGERLESS_QUEUE_URLS is not set. */
   queue?: SqsProbeQueue;
-}
-
-/** Per-region client caches: one client per region per container. */
-function perRegion<T>(make: (region: string) => T): (region: string) => T {
-  const cache = new Map<string, T>();
-  return (region) => {
-    let c = cache.get(region);
-    if (!c) cache.set(region, (c = make(region)));
-    return c;
-  };
 }
 
 function required(env: Environment, name: string): string {
@@ -162,7 +152,7 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
       throw new Error(`${ENV.queueUrls} must be a JSON object of region -> queue URL`);
     }
     const { SQSClient: Client } = await import('@aws-sdk/client-sqs'); // the scheduler only
-    queue = new SqsProbeQueue(overrides.sqs ?? perRegion((r) => new Client({ region: r })), urls);
+    queue = new SqsProbeQueue(overrides.sqs ?? perKey((r) => new Client({ region: r })), urls);
   }
   // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
   const stateCache = new CachedStateStore(store, () => clock.now());
@@ -170,24 +160,24 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
   return { config, clock, store, stateCache, evaluator, executor, aws, region, queue };
 }
 
-let cached: Promise<AwsRuntime> | undefined;
-
-/** The runtime of this container, built on first use (not at import: a bad config fails the invocation, visibly). */
-export function awsRuntime(env: Environment): Promise<AwsRuntime> {
-  cached ??= createAwsRuntime(env).catch((err) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
+/**
+ * Build once per container, on first use (not at import: a bad config fails the invocation,
+ * visibly); a failed build is tried again by the next invocation.
+ */
+function oncePerContainer<T>(build: (env: Environment) => Promise<T>): (env: Environment) => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return (env) => {
+    cached ??= build(env).catch((err) => {
+      cached = undefined;
+      throw err;
+    });
+    return cached;
+  };
 }
 
-let cachedBase: Promise<BaseRuntime> | undefined;
+/** The full runtime (scheduler, evaluator, HTTP functions). */
+// Pure: a function that never calls it (the prober) bundles none of the engine.
+export const awsRuntime = /* @__PURE__ */ oncePerContainer((env) => createAwsRuntime(env));
 
-/** The prober's runtime: config and store only, built on first use. */
-export function baseRuntime(env: Environment): Promise<BaseRuntime> {
-  cachedBase ??= createBaseRuntime(env, { secretScope: 'checks' }).catch((err) => {
-    cachedBase = undefined;
-    throw err;
-  });
-  return cachedBase;
-}
+/** The prober's runtime: config and store only, and only its checks' secrets. */
+export const baseRuntime = /* @__PURE__ */ oncePerContainer((env) => createBaseRuntime(env, { secretScope: 'checks' }));
