@@ -5,7 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { baseRuntime } from '../shared/adapters/aws/runtime.ts';
-import { parseProbeMessage } from '../shared/adapters/aws/sqs-queue.ts';
+import { parseProbeMessage } from '../shared/adapters/aws/probe-message.ts';
 import { probeBatch } from '../shared/engine/pipeline.ts';
 import type { ProbeResult } from '../shared/types.ts';
 
