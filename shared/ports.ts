@@ -14,6 +14,14 @@ export interface AwsClients {
   sns(region: string): SNSClient;
 }
 
+/** Where the engine writes what happened. `debug` lines are for diagnosing and hidden by default. */
+export interface Logger {
+  debug?(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
 export interface Clock {
   now(): number;
 }

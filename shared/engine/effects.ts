@@ -7,16 +7,12 @@ import type { Dispatcher } from 'undici';
 import { channels } from '../channels/index.ts';
 import { SendError, type SendContext } from '../channels/channel.ts';
 import type { CompiledConfig } from '../config/compile.ts';
-import type { AwsClients, Clock, IncidentStore, Outbox, OutboxItem, ReactionMemos } from '../ports.ts';
+import type { AwsClients, Clock, IncidentStore, Logger, Outbox, OutboxItem, ReactionMemos } from '../ports.ts';
 import { reactions } from '../reactions/index.ts';
 import type { Reaction } from '../reactions/reaction.ts';
 import type { Effect, ReactionOutcome } from '../types.ts';
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from '../ports.ts';
 
 export interface ExecutorOptions {
   outbox: Outbox;

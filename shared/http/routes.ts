@@ -44,6 +44,8 @@ export interface RouteDeps {
   timeline(incidentId: string): Promise<TimelineEntry[]>;
   /** Epoch ms of the last finished check round, if any. */
   lastRoundAt(): Promise<number | undefined>;
+  /** Why the engine cannot do its job right now (a store that cannot write, ...), or undefined when it can. */
+  problem(): Promise<string | undefined>;
   /** Feed a pushed result to the engine (results + evaluator). */
   push(result: ProbeResult): Promise<void>;
   recordPing(check: string, at: number): Promise<void>;
@@ -110,7 +112,8 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
   }
 
   async function health(): Promise<ApiResponse> {
-    const last = await deps.lastRoundAt();
+    const [last, problem] = await Promise.all([deps.lastRoundAt(), deps.problem()]);
+    if (problem) return text(503, `Checks not running: ${problem}`);
     // Heartbeats are evaluated on a schedule too, so they count as rounds; pushed-only configs have none.
     const scheduled = deps.config.checks.filter((c) => checkKinds[c.kind].mode === 'probe');
     const window = Math.min(5 * 60_000, 3 * Math.min(...scheduled.map((c) => c.intervalMs)));

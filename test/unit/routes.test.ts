@@ -41,6 +41,7 @@ function setup(now = 1_000_000) {
     getIncident: async () => undefined,
     timeline: async () => [],
     lastRoundAt: async () => lastRound,
+    problem: async () => undefined,
     push: async (r) => void pushed.push(r),
     recordPing: async (c, at) => void pings.push([c, at]),
     recordPingFailure: async (c, at, m) => void failures.push([c, at, m]),

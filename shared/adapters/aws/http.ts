@@ -49,6 +49,7 @@ export function awsRouteDeps(rt: AwsRuntime): RouteDeps {
     timeline: (id) => rt.store.timeline(id),
     // One small query, not the results window: /health is public and polled.
     lastRoundAt: () => rt.store.lastResultAt(),
+    problem: async () => undefined,
     // One Results item per push: the stream brings it to the evaluator like any probe batch.
     push: (result) => rt.store.appendResults([result]),
     recordPing: (check, at) => rt.store.recordPing(check, at),

@@ -111,6 +111,7 @@ export class LocalEngine {
       getIncident: (id) => this.store.getIncident(id),
       timeline: (id) => this.store.timeline(id),
       lastRoundAt: async () => this.lastRound,
+      problem: async () => undefined,
       push: (result) => this.accept(result),
       recordPing: async (check, at) => {
         this.pings.set(check, at);
