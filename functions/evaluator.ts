@@ -8,7 +8,6 @@ import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { decodeResultsRecord } from '../shared/adapters/aws/dynamo-store.ts';
 import { awsRuntime } from '../shared/adapters/aws/runtime.ts';
-import { evaluateBatch } from '../shared/engine/pipeline.ts';
 import { regionMetrics, serviceHealthLine, serviceMetrics } from '../shared/engine/metrics.ts';
 
 // The environment as this container started (the composition root reads it once).
@@ -23,7 +22,9 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
   return processPartialResponse(event, async (record: DynamoDBRecord) => {
     const results = decodeResultsRecord(record);
     if (results.length === 0) return;
-    const out = await evaluateBatch({ evaluator: rt.evaluator, executor: rt.executor }, results);
+    // A store that refuses fails the record: the stream delivers it again (never lost; applied ones are duplicates).
+    const out = await rt.engine.evaluate(results, { onStoreError: 'throw' });
+    if (out.effects > 0) await rt.engine.drain();
     metrics.addMetric('ResultsEvaluated', MetricUnit.Count, out.evaluated);
     if (out.opened.length) metrics.addMetric('IncidentsOpened', MetricUnit.Count, out.opened.length);
     if (out.opened.length || out.resolved.length) logger.info('incidents changed', { opened: out.opened, resolved: out.resolved });

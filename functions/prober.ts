@@ -23,7 +23,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
   const perMessage = Math.max(10, Math.floor(CONCURRENCY / Math.max(1, event.Records.length)));
   const response = await processPartialResponse(event, async (record: SQSRecord) => {
     const message = parseProbeMessage(record.body);
-    const batch = await probeBatch({ config: rt.config, region: rt.region, clock: rt.clock }, message.checks, { deadline, concurrency: perMessage });
+    const batch = await probeBatch({ config: rt.config, region: rt.region, clock: rt.clock }, message.checks, { deadline, concurrency: perMessage, round: message.at });
     if (batch.unknown.length) logger.warn('checks not in this config (deployed mid-minute?)', { unknown: batch.unknown });
     if (batch.skipped.length) logger.warn('out of time: checks left for their next round', { skipped: batch.skipped });
     results.push(...batch.results);

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CompiledConfig } from '../shared/config/compile.ts';
-import { checkKinds } from '../shared/checks/index.ts';
+import { isScheduled, roundIntervalMs } from '../shared/checks/index.ts';
 import { serializeCompiled } from '../shared/config/compiled-json.ts';
 import { loadConfig, parseConfig, type Env, type ParseOptions } from '../shared/config/load.ts';
 
@@ -128,14 +128,15 @@ export function effectTargets(config: CompiledConfig, home: string): EffectTarge
 
 /**
  * Minutes without any result after which the pipeline counts as stopped: 5, or twice the shortest
- * interval of a scheduled check when that is longer (checks every 10 minutes leave 10 quiet minutes).
+ * interval at which a scheduled check's rounds run on AWS when that is longer (checks every 10
+ * minutes leave 10 quiet minutes).
  */
 export function quietWindowMinutes(config: CompiledConfig): number {
-  const scheduled = config.checks.filter((c) => checkKinds[c.kind].mode === 'probe').map((c) => (c.kind === 'heartbeat' ? 60_000 : c.intervalMs));
+  const scheduled = config.checks.filter(isScheduled).map((c) => roundIntervalMs(c, 'aws'));
   return Math.max(5, Math.ceil((2 * Math.min(...scheduled, Infinity)) / 60_000) || 5);
 }
 
 /** True when the scheduler sends probes or evaluates heartbeats: results then arrive every few minutes. */
 export function expectsSteadyResults(config: CompiledConfig): boolean {
-  return config.checks.some((c) => checkKinds[c.kind].mode === 'probe');
+  return config.checks.some(isScheduled);
 }

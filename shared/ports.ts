@@ -70,8 +70,12 @@ export interface OutboxItem {
 }
 
 export interface Outbox {
-  /** Effects whose time has come, oldest first; each one returned is claimed until settled. */
-  claimDue(now: number, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Effects whose time has come, oldest first, each claimed until settled. An item waits while an
+   * earlier one of its order group is unsettled (see engine/delivery-order.ts); `accept` is asked
+   * in order and may decline an item (its lane is full), which stays pending.
+   */
+  claimDue(now: number, limit: number, accept?: (effect: Effect) => boolean): Promise<OutboxItem[]>;
   /** Enqueue effects produced outside a commit (announcements of a reaction's outcome). */
   enqueue(effects: Effect[], at: number): Promise<void>;
   complete(key: string, at: number): Promise<void>;

@@ -21,8 +21,13 @@ export interface ProbeResult {
   check: string;
   /** Region that ran the probe; `local` on one machine. Pushed results (hooks, heartbeats) use `push`. */
   region: string;
-  /** Epoch milliseconds when the round finished. */
+  /** Epoch milliseconds when the round finished (wall clock: for people, never for ordering). */
   at: number;
+  /**
+   * Orders a check's results: never goes backwards when the wall clock does (a per-process monotonic
+   * sequence locally, the planned round time on AWS). Absent: `at` orders.
+   */
+  seq?: number;
   ok: boolean;
   /** Wall time of the last attempt, in ms. */
   latencyMs: number;
@@ -48,8 +53,10 @@ export interface RegionState {
   successes: number;
   /** Epoch ms of the last status change. */
   since: number;
-  /** Epoch ms of the last result that changed this record: older or equal results are duplicates. */
+  /** Epoch ms of the last result that changed this record. */
   at: number;
+  /** Order (`seq`, else `at`) of the last result that changed this record: older or equal ones are duplicates. */
+  seq?: number;
   /** While failing: the first failed round's reason, replaced by the confirming round's once down. */
   reason?: string;
   /** Epoch ms of the first failed round of the current failing streak. */
@@ -63,11 +70,15 @@ export interface Incident {
   service: string;
   group: string | null;
   severity: Severity;
+  /** ISO-8601, the outage's first failed round (`durationSeconds` counts from here). */
+  startedAt?: string;
   /** ISO-8601, when the outage was confirmed. */
   openedAt: string;
   resolvedAt: string | null;
   durationSeconds: number | null;
   reason: string;
+  /** Why it was resolved, when not because the check passed again (e.g. `check removed from the config`). */
+  resolution?: string;
   regions: Record<string, RegionStatus>;
   traceId?: string;
 }
@@ -79,6 +90,8 @@ export interface CheckState {
   regions: Record<string, RegionState>;
   /** The open incident, if any. */
   incident: Incident | null;
+  /** The channels told of the open incident (so a check removed from the config can still be resolved there). */
+  alerted?: string[];
   /** Epoch ms of each reaction's last run for this check (the cooldown ledger). */
   reactions: Record<string, { lastRunAt?: number; lastSkipAt?: number; needsRevert?: boolean }>;
 }

@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeNetworkError } from '../checks/errors.ts';
+import { PagerlessError } from '../kit/errors.ts';
 import type { AwsClients } from '../ports.ts';
 import type { NotifyEventName, OutboundEvent } from '../types.ts';
 
@@ -30,11 +31,10 @@ export interface SendContext {
 }
 
 /** A failed send. `retryable` sends are tried again with backoff; the others are given up and logged. */
-export class SendError extends Error {
+export class SendError extends PagerlessError {
   override name = 'SendError';
-  readonly code = 'SEND_FAILED';
-  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(message, { code: 'SEND_FAILED', retryable, cause: options?.cause });
   }
 }
 

@@ -2,6 +2,7 @@ import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client
 import { z } from 'zod';
 import { formatDuration } from '../config/duration.ts';
 import type { OutboundEvent } from '../types.ts';
+import { isRetryable } from '../kit/errors.ts';
 import { channelBase, defineChannel, SendError } from './channel.ts';
 
 /** `arn:<partition>:sns:<region>:<account>:<topic>`; FIFO topics end in `.fifo`. */
@@ -87,21 +88,3 @@ export const sns = defineChannel({
   },
 });
 
-/** Errors that the same Publish cannot get past: access, a missing topic, a bad request, KMS keys. */
-const PERMANENT = new Set([
-  'AuthorizationError', 'NotFound', 'InvalidParameter', 'InvalidParameterValue', 'ParameterValueInvalid',
-  'InvalidSecurity', 'EndpointDisabled', 'KMSAccessDenied', 'KMSDisabled', 'KMSInvalidState', 'KMSNotFound',
-  'KMSOptInRequired', 'ValidationError', 'Validation', 'AccessDenied',
-]);
-
-/** Throttling, 5xx and network errors are worth another try; the named client errors are not. */
-export function isRetryable(err: unknown): boolean {
-  const e = err as { name?: string; $fault?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const code = (e?.name ?? '').replace(/Exception$/, '');
-  if (PERMANENT.has(code)) return false;
-  if (e?.$retryable || e?.$fault === 'server' || /Throttl|InternalError|ServiceUnavailable/.test(code)) return true;
-  const status = e?.$metadata?.httpStatusCode;
-  // No HTTP status: the request never got an answer (timeout, connection reset, DNS).
-  if (status === undefined) return true;
-  return status >= 500 || status === 429;
-}

@@ -2,7 +2,7 @@
  * Assertions on what a probe observed (`expect:` in monitors.yaml). Each returns null when it holds,
  * or the reason it failed, worded for an alert.
  */
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../kit/duration.ts';
 
 /** What one probe saw, before any assertion. */
 export interface Observation {

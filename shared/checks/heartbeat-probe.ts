@@ -1,5 +1,5 @@
 /** Heartbeat probes: late when no ping came within `every + grace`, or failed when the job said so. */
-import { formatDuration, parseDuration } from '../config/duration.ts';
+import { formatDuration, parseDuration } from '../kit/duration.ts';
 import type { ProbeAttempt, ProbeContext } from './kind.ts';
 
 export async function probeHeartbeat(spec: { every: string; grace: string }, ctx: ProbeContext): Promise<ProbeAttempt> {

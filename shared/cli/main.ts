@@ -5,14 +5,20 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { LocalEngine } from '../adapters/local/engine.ts';
+import type { LocalEngine as Engine } from '../adapters/local/engine.ts';
 import { checkKinds } from '../checks/index.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
 import type { CompiledConfig } from '../config/compile.ts';
-import { LOCAL_REGION } from '../config/compile.ts';
-import { runRound } from '../engine/probe.ts';
 import { createLogger } from './log.ts';
+import { createRedactor } from '../kit/redact.ts';
+import pkg from '../../package.json' with { type: 'json' };
+
+// The engine (SQLite, undici, the server) loads only for `run`: validate, schema and --version start without it.
+type LocalEngine = Engine;
+const LocalEngine = {
+  start: async (...args: Parameters<typeof Engine.start>) => (await import('../adapters/local/engine.ts')).LocalEngine.start(...args),
+};
 
 const USAGE = `Usage: pagerless <command> [options]
 
@@ -22,6 +28,7 @@ Commands:
   check     [-c monitors.yaml] [--only svc/check]  run every check once, print a table, exit 1 if any fails
   cost      [-c monitors.yaml]                  monthly AWS cost of the config, line by line
   schema                                        print the JSON Schema of monitors.yaml
+  version                                       print the version (also --version, -v)
 
 Environment: PAGERLESS_CONFIG, PAGERLESS_PORT, PAGERLESS_HOST and PAGERLESS_DATA stand in for -c, --port, --host and --data.
 `;
@@ -57,6 +64,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await cost(rest, io);
       case 'schema':
         io.out(JSON.stringify(jsonSchema(), null, 2));
+        return 0;
+      case 'version':
+      case '--version':
+      case '-v':
+        io.out(`pagerless ${pkg.version}`);
         return 0;
       case undefined:
       case 'help':
@@ -117,10 +129,13 @@ async function run(args: string[], io: Io): Promise<number> {
   // Loopback by default: /hooks and /ping have no token unless configured. --host 0.0.0.0 to serve a load balancer.
   const host = values.host ?? io.env.PAGERLESS_HOST ?? '127.0.0.1';
   const dataDir = resolve(values.data ?? io.env.PAGERLESS_DATA ?? '.pagerless');
-  const log = createLogger(io.err);
+  // Every value that came from a ${...} reference is redacted from logs and console alerts.
+  let redact = createRedactor(config.secrets);
+  const log = createLogger(io.err, { redact: (text) => redact(text), debug: Boolean(io.env.DEBUG) });
+  const file = configPath(values, io);
   let engine: LocalEngine;
   try {
-    engine = await LocalEngine.start({ config, dataDir, port, host, log, print: io.out });
+    engine = await LocalEngine.start({ config, dataDir, port, host, log, print: (line) => io.out(redact(line)) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port ${port} is already in use (pick another with --port)`);
@@ -129,6 +144,24 @@ async function run(args: string[], io: Io): Promise<number> {
   }
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   io.out(`Pagerless is watching ${config.checks.length} checks: dashboard at http://${shown}:${engine.port}/ (data in ${dataDir})`);
+  // SIGHUP: read the config again; a bad one is reported and the running one stays.
+  let reloading = Promise.resolve();
+  const reload = () => {
+    reloading = reloading.then(async () => {
+      log.info(`SIGHUP received, reloading ${file}`);
+      let next: CompiledConfig;
+      try {
+        next = loadConfig(file, { ...io.env, PAGERLESS_PORT: String(engine.port) });
+      } catch (err) {
+        const detail = err instanceof ConfigError ? `${err.issues.length} error(s):\n${err.message}` : (err as Error).message;
+        log.error(`config not reloaded, still running the previous one: ${detail}`);
+        return;
+      }
+      redact = createRedactor([...config.secrets, ...next.secrets]);
+      await engine.reload(next).catch((err: Error) => log.error(`config reload failed: ${err.message}`));
+    });
+  };
+  process.on('SIGHUP', reload);
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -137,6 +170,7 @@ async function run(args: string[], io: Io): Promise<number> {
         process.exit(130);
       }
       stopping = true;
+      process.off('SIGHUP', reload);
       log.info(`${signal} received, stopping`);
       // Never take more than 5 s to quit, whatever a probe or a send is doing.
       setTimeout(() => process.exit(0), 4_500).unref();
@@ -162,21 +196,8 @@ async function check(args: string[], io: Io): Promise<number> {
     checks = checks.filter((c) => c.id === values.only || c.service === values.only);
     if (checks.length === 0) throw new UsageError(`--only ${values.only}: no such check or service (checks: ${config.checks.map((c) => c.id).join(', ')})`);
   }
-  const started = Date.now();
-  const rows = await Promise.all(checks.map(async (c) => {
-    if (checkKinds[c.kind].mode === 'push' || c.kind === 'heartbeat') {
-      return { check: c.id, verdict: 'SKIP', latency: '-', reason: `${c.kind} checks are pushed by other tools; run them under \`pagerless run\`` };
-    }
-    const r = await runRound(c, { region: LOCAL_REGION, now: Date.now, lastPing: () => undefined, watchingSince: () => started });
-    return { check: c.id, verdict: r.ok ? 'OK' : 'FAIL', latency: `${Math.round(r.latencyMs)} ms`, reason: r.reason };
-  }));
-  const header = { check: 'CHECK', verdict: 'VERDICT', latency: 'LATENCY', reason: 'REASON' };
-  const all = [header, ...rows];
-  const w = (k: keyof typeof header) => Math.max(...all.map((r) => r[k].length));
-  for (const r of all) io.out(`${r.check.padEnd(w('check'))}  ${r.verdict.padEnd(w('verdict'))}  ${r.latency.padStart(w('latency'))}  ${r.reason}`);
-  const failed = rows.filter((r) => r.verdict === 'FAIL').length;
-  io.out(`${rows.length} checks: ${rows.filter((r) => r.verdict === 'OK').length} ok, ${failed} failed, ${rows.filter((r) => r.verdict === 'SKIP').length} skipped`);
-  return failed > 0 ? 1 : 0;
+  const { checkOnce } = await import('./check.ts');
+  return checkOnce(config, checks, io.out);
 }
 
 async function cost(args: string[], io: Io): Promise<number> {

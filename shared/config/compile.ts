@@ -2,10 +2,11 @@
  * Compile a validated config into what the engine runs: one flat list of checks with every inherited
  * value resolved (defaults -> service -> check), durations in ms, regular expressions built.
  */
-import { checkKinds, CHECK_KIND_NAMES, type CheckKindName } from '../checks/index.ts';
+import { CHECK_KIND_NAMES, describeTarget, kindOf, type CheckKindName } from '../checks/index.ts';
 import { statusMatcher, type Expectations } from '../checks/assertions.ts';
 import type { Severity } from '../types.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../kit/duration.ts';
+import { createRedactor } from '../kit/redact.ts';
 import { POLICY_DEFAULTS, type RawConfig } from './schema.ts';
 
 /** The region of the local engine. */
@@ -21,7 +22,7 @@ export interface CompiledCheck {
   kind: CheckKindName;
   /** The kind's own spec, as its schema parsed it. */
   spec: any;
-  /** Human-readable target: `GET https://...`, `redis:6379`. */
+  /** Human-readable target: `GET https://...`, `redis:6379`, with every secret replaced by `***`. */
   target: string;
   expect: Expectations;
   intervalMs: number;
@@ -59,10 +60,20 @@ export interface CompiledConfig {
   reactions: Record<string, CompiledReaction>;
   services: { name: string; group: string | null; severity: Severity; checks: string[] }[];
   checks: CompiledCheck[];
+  /**
+   * Every value a `${...}` reference resolved to, to redact wherever text is shown (API, dashboard,
+   * logs, alerts): `createRedactor(config.secrets)` from shared/kit/redact.ts. Display strings the
+   * compiler builds (`target`) are redacted already. Never shown itself.
+   */
+  secrets: string[];
 }
 
-/** @param regions the regions probes run in: `['local']` for `pagerless run`, settings.regions on AWS. */
-export function compileConfig(raw: RawConfig, file: string, regions: string[] = [LOCAL_REGION]): CompiledConfig {
+/**
+ * @param regions the regions probes run in: `['local']` for `pagerless run`, settings.regions on AWS.
+ * @param secrets the values `${...}` references resolved to (redacted from `target`). @default none
+ */
+export function compileConfig(raw: RawConfig, file: string, regions: string[] = [LOCAL_REGION], secrets: readonly string[] = []): CompiledConfig {
+  const redact = createRedactor(secrets);
   const checks: CompiledCheck[] = [];
   const services = raw.services.map((svc) => {
     const ids: string[] = [];
@@ -73,7 +84,7 @@ export function compileConfig(raw: RawConfig, file: string, regions: string[] = 
       const expect: Expectations = {};
       const e = chk.expect;
       if (e?.status !== undefined) expect.status = statusMatcher(e.status);
-      else if (kind === 'http') expect.status = statusMatcher('2xx');
+      else if (kindOf(kind).defaultStatus !== undefined) expect.status = statusMatcher(kindOf(kind).defaultStatus!);
       if (e?.body !== undefined) expect.body = new RegExp(e.body);
       if (e?.maxLatency !== undefined) expect.maxLatencyMs = parseDuration(e.maxLatency);
       if (e?.certDays !== undefined) expect.certDays = e.certDays;
@@ -87,7 +98,7 @@ export function compileConfig(raw: RawConfig, file: string, regions: string[] = 
         severity: chk.severity ?? svc.severity,
         kind,
         spec,
-        target: checkKinds[kind].target(spec as never),
+        target: redact(describeTarget(kind, spec)),
         expect,
         intervalMs: parseDuration(pick('interval')),
         timeoutMs: parseDuration(pick('timeout')),
@@ -123,5 +134,6 @@ export function compileConfig(raw: RawConfig, file: string, regions: string[] = 
     })),
     services,
     checks,
+    secrets: [...new Set(secrets)],
   };
 }

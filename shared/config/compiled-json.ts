@@ -2,7 +2,9 @@
  * A compiled config as JSON, for the Lambda functions: `cdk synth` validates monitors.yaml and
  * bundles this, so a function starts without the YAML parser or the schema (zod), and a config it
  * runs is always one that passed `pagerless validate`. Regular expressions travel as source + flags;
- * `${ssm:...}` and `${secret:...}` references travel as written, resolved at cold start.
+ * `${ssm:...}` and `${secret:...}` references travel as written, resolved at cold start
+ * (withResolvedReferences). `secrets` carries the `${env:}` values resolved at synth; they are in
+ * the specs already, so listing them adds nothing a reader of the bundle could not see.
  */
 import type { Expectations, StatusMatcher } from '../checks/assertions.ts';
 import type { CompiledConfig } from './compile.ts';
@@ -31,6 +33,8 @@ export function hydrateCompiled(text: string): CompiledConfig {
   const { v: _v, ...config } = raw;
   return {
     ...config,
+    // A config compiled before `secrets` existed: its `${env:}` values were never recorded.
+    secrets: config.secrets ?? [],
     checks: raw.checks.map((c) => {
       const expect: Expectations = { ...c.expect, status: undefined, body: undefined };
       delete expect.status;
@@ -55,8 +59,24 @@ export function secretReferences(config: CompiledConfig): string[] {
   return [...found];
 }
 
+/**
+ * The config a function runs: each `${ssm:}`/`${secret:}` reference replaced by its value, every
+ * value added to `secrets`, and the display strings (`target`) left as compiled: they show the
+ * reference as written, never the secret.
+ * @example const config = withResolvedReferences(hydrateCompiled(json), resolved)
+ */
+export function withResolvedReferences(config: CompiledConfig, resolved: ReadonlyMap<string, string>): CompiledConfig {
+  if (resolved.size === 0) return config;
+  const out = replaceReferences({ ...config, secrets: [] }, resolved);
+  return {
+    ...out,
+    checks: out.checks.map((c, i) => ({ ...c, target: config.checks[i]!.target })),
+    secrets: [...new Set([...config.secrets, ...resolved.values()])],
+  };
+}
+
 /** Replace each reference in string values with its resolved value (a value, never config text). */
-export function replaceReferences<T>(value: T, resolved: Map<string, string>): T {
+export function replaceReferences<T>(value: T, resolved: ReadonlyMap<string, string>): T {
   if (typeof value === 'string') return value.replace(/\$\{(ssm|secret):[^}]*\}/g, (ref) => resolved.get(ref) ?? ref) as T;
   if (Array.isArray(value)) return value.map((v) => replaceReferences(v, resolved)) as T;
   if (value instanceof RegExp) return value;

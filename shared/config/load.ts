@@ -1,15 +1,18 @@
 /**
- * Reading monitors.yaml: YAML with positions, `${env:NAME}` references, the strict schema, and
- * errors that say file:line:col, key path and reason. The same words at validate, run and synth.
+ * Reading monitors.yaml: YAML, `${env:NAME}` references, the strict schema, and errors that say
+ * file:line:col, key path and reason. The same words at validate, run and synth.
  */
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { compileConfig, type CompiledConfig } from './compile.ts';
+import { compileConfig, LOCAL_REGION, type CompiledConfig } from './compile.ts';
 import { channels } from '../channels/index.ts';
 import { reactions } from '../reactions/index.ts';
-import { configSchema } from './schema.ts';
-import { checkKinds } from '../checks/index.ts';
+import { configSchema, type RawConfig } from './schema.ts';
+import { describeTarget, minIntervalMs, type Runtime } from '../checks/index.ts';
+import { formatDuration } from '../kit/duration.ts';
+import { createRedactor } from '../kit/redact.ts';
+import { parseYamlSubset } from './yaml-subset.ts';
 
 export type KeyPath = (string | number)[];
 
@@ -44,8 +47,10 @@ export type Env = Record<string, string | undefined>;
 
 export interface ParseOptions {
   /**
-   * `local`: one region, `local`; intervals of 1s and up; `${ssm:}`/`${secret:}` rejected.
-   * `aws`: the regions of `settings.regions` (or `settings.home`); intervals of 10s and up.
+   * `local`: one region, `local`; `${ssm:}`/`${secret:}` rejected.
+   * `aws`: the regions of `settings.regions` (or `settings.home`).
+   * Each check's interval must reach its kind's minimum there (`minIntervalMs`: 1s locally, 10s
+   * for probed kinds on AWS).
    * @default 'local'
    */
   target?: 'local' | 'aws';
@@ -59,33 +64,7 @@ export interface ParseOptions {
 
 const PLACEHOLDER = '\u0000placeholder';
 const STAND_IN = 'https://secret.invalid/resolved-at-cold-start';
-
-/** Put `${ssm:}`/`${secret:}` values back where stand-ins were validated (same ids, same keys). */
-function restoreReferences(compiled: CompiledConfig, raw: unknown): CompiledConfig {
-  const r = raw as { settings?: Record<string, unknown>; channels?: Record<string, Record<string, unknown>>; reactions?: Record<string, Record<string, unknown>>; services?: { checks: Record<string, unknown>[] }[] };
-  const restore = (target: Record<string, unknown>, source: Record<string, unknown> | undefined) => {
-    if (!source) return target;
-    const out: Record<string, unknown> = { ...target };
-    for (const [k, v] of Object.entries(target)) {
-      const orig = source[k];
-      if (typeof v === 'string' && typeof orig === 'string' && v.includes(STAND_IN)) out[k] = orig;
-      else if (v && typeof v === 'object' && !Array.isArray(v) && orig && typeof orig === 'object') out[k] = restore(v as Record<string, unknown>, orig as Record<string, unknown>);
-    }
-    return out;
-  };
-  const checks = compiled.checks.map((c) => {
-    const svc = r.services?.find((s) => (s as unknown as { name: string }).name === c.service);
-    const chk = svc?.checks.find((x) => x.name === c.name);
-    return { ...c, spec: restore(c.spec, chk?.[c.kind] as Record<string, unknown> | undefined) };
-  });
-  const channels = Object.fromEntries(Object.entries(compiled.channels).map(([id, ch]) => [id, { ...ch, spec: restore(ch.spec, r.channels?.[id]) }]));
-  const reactions = Object.fromEntries(Object.entries(compiled.reactions).map(([id, re]) => [id, { ...re, spec: restore(re.spec, r.reactions?.[id]) }]));
-  const settings = restore(compiled.settings as unknown as Record<string, unknown>, r.settings) as unknown as CompiledConfig['settings'];
-  return { ...compiled, settings, checks, channels, reactions };
-}
-
-/** Minimum interval on AWS (DESIGN.md). */
-export const AWS_MIN_INTERVAL_MS = 10_000;
+const SECRET_REFERENCE = /\$\{(ssm|secret):[^}]*\}/g;
 
 /** Read, check and compile a config file. @throws ConfigError */
 export function loadConfig(file: string, env: Env, options: ParseOptions = {}): CompiledConfig {
@@ -99,10 +78,36 @@ export function loadConfig(file: string, env: Env, options: ParseOptions = {}): 
   return parseConfig(text, file, env, options);
 }
 
-/** Check and compile config text. @throws ConfigError */
+/**
+ * Check and compile config text: what `pagerless validate`, `run` and `cdk synth` do.
+ *
+ * Most files are read by a fast reader without positions (yaml-subset.ts); only a file it does not
+ * handle, or one with a mistake, is parsed again with positions, so that every issue says
+ * file:line:col. Either way the words are the same.
+ * @throws ConfigError
+ */
 export function parseConfig(text: string, file: string, env: Env, options: ParseOptions = {}): CompiledConfig {
+  const fast = parseYamlSubset(text);
+  if (fast !== undefined) {
+    const checked = checkValues(fast, file, env, options);
+    if (checked.ok) return checked.config;
+  }
+  return parseWithPositions(text, file, env, options);
+}
+
+/**
+ * The YAML library's parse with positions, as the slow path of parseConfig does it: the baseline
+ * `validate` is measured against (test/bench). @returns the document and its line counter
+ */
+export function parseYamlWithPositions(text: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  return { doc, lines };
+}
+
+/** The full path: YAML with positions, so that each issue gets its file:line:col. */
+function parseWithPositions(text: string, file: string, env: Env, options: ParseOptions): CompiledConfig {
+  const { doc, lines } = parseYamlWithPositions(text);
   const at = (offset: number) => lines.linePos(Math.max(0, Math.min(offset, text.length)));
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => {
@@ -110,11 +115,6 @@ export function parseConfig(text: string, file: string, env: Env, options: Parse
       return { file, line: pos.line, col: pos.col, path: [], message: `YAML: ${e.message.split('\n')[0]}` };
     }));
   }
-  const issues: ConfigIssue[] = [];
-  const locate = (path: KeyPath, unknownKey?: string) => {
-    const pos = at(nodeOffset(doc, path, unknownKey));
-    return { file, line: pos.line, col: pos.col };
-  };
   let js: unknown;
   try {
     js = doc.toJS({ maxAliasCount: 100 });
@@ -126,83 +126,183 @@ export function parseConfig(text: string, file: string, env: Env, options: Parse
     const pos = at(Math.max(0, offset));
     throw new ConfigError([{ file, line: pos.line, col: pos.col, path: [], message: `YAML: ${message}` }]);
   }
+  const checked = checkValues(js, file, env, options);
+  if (checked.ok) return checked.config;
+  throw new ConfigError(dedupe(checked.issues.map((i) => {
+    const pos = i.atStart ? { line: 1, col: 1 } : at(nodeOffset(doc, i.path, i.unknownKey));
+    return { file, line: pos.line, col: pos.col, path: i.path, message: i.message };
+  })));
+}
+
+/** An issue before it has a position: the key path (and, for an unknown key, the key). */
+interface PathIssue {
+  path: KeyPath;
+  message: string;
+  unknownKey?: string;
+  /** Reported at 1:1 rather than at the node of `path`. */
+  atStart?: boolean;
+}
+
+type Checked = { ok: true; config: CompiledConfig } | { ok: false; issues: PathIssue[] };
+
+/**
+ * Everything after YAML: references, the schema, compiling, the kinds' interval minimums. Issues
+ * carry key paths only (positions cost a parse with positions: the caller adds them), and secrets
+ * are redacted from their words.
+ */
+function checkValues(js: unknown, file: string, env: Env, options: ParseOptions): Checked {
+  const issues: PathIssue[] = [];
+  const secrets: string[] = [];
   const keepSecrets = options.secretRefs === 'placeholder';
   const placeholders = new Set<string>();
   const raw = substitute(js, [], env, (path, message) => {
     // Either way the value is not the real one: the schema's verdict on it would only confuse.
     placeholders.add(JSON.stringify(path));
-    if (message !== PLACEHOLDER) issues.push({ ...locate(path), path, message });
-  }, new Set(), keepSecrets);
+    if (message !== PLACEHOLDER) issues.push({ path, message });
+  }, new Set(), keepSecrets, secrets);
+  const fail = (found: PathIssue[]): Checked => {
+    const redact = createRedactor(secrets);
+    return { ok: false, issues: found.map((i) => ({ ...i, message: redact(i.message) })) };
+  };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: [], message: 'expected a mapping with version, settings, defaults, channels, reactions and services' }]);
+    return fail([{ path: [], atStart: true, message: 'expected a mapping with version, settings, defaults, channels, reactions and services' }]);
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     for (const iss of parsed.error.issues) {
       // A value that is a secret placeholder cannot be judged before the secret is resolved.
-      if (placeholders.has(JSON.stringify(iss.path))) continue;
-      for (const one of describeIssue(iss, raw)) issues.push({ ...locate(one.path, one.unknownKey), path: one.path, message: one.message });
+      if (placeholders.size > 0 && placeholders.has(JSON.stringify(iss.path))) continue;
+      for (const one of describeIssue(iss, raw)) issues.push(one);
     }
   }
-  if (issues.length > 0) throw new ConfigError(dedupe(issues));
+  if (issues.length > 0) return fail(issues);
   if (!parsed.success) {
     // Only values holding a reference failed (a URL from SSM, say): check the rest with plausible
     // stand-ins, then put the references back, as written, into the compiled config.
-    const standIn = parseConfig(text.replace(/\$\{(ssm|secret):[^}]*\}/g, STAND_IN), file, env, { ...options, secretRefs: 'reject' });
-    return restoreReferences(standIn, raw);
+    const standIn = checkValues(replaceSecretReferences(js, STAND_IN), file, env, { ...options, secretRefs: 'reject' });
+    return standIn.ok ? { ok: true, config: restoreReferences(standIn.config, raw) } : standIn;
   }
-  if (options.target !== 'aws') return compileConfig(parsed.data, file);
+  const runtime = options.target === 'aws' ? 'aws' : 'local';
   const { settings } = parsed.data;
-  const regions = settings.regions ?? [settings.home ?? 'us-east-1'];
-  const compiled = compileConfig(parsed.data, file, regions);
-  // On AWS the scheduler runs every minute and spreads rounds over it: 10s is the finest interval.
-  const tooFast = compiled.checks.filter((c) => c.intervalMs < AWS_MIN_INTERVAL_MS && checkKinds[c.kind].mode === 'probe' && c.kind !== 'heartbeat');
-  if (tooFast.length > 0) {
-    throw new ConfigError(tooFast.map((c) => {
-      const s = parsed.data.services.findIndex((svc) => svc.name === c.service);
-      const k = parsed.data.services[s]!.checks.findIndex((chk) => chk.name === c.name);
-      const path = parsed.data.services[s]!.checks[k]!.interval !== undefined ? ['services', s, 'checks', k, 'interval']
-        : parsed.data.services[s]!.interval !== undefined ? ['services', s, 'interval'] : ['defaults', 'interval'];
-      return { ...locate(path), path, message: `interval ${c.intervalMs / 1000}s of ${c.id} is under the 10s minimum on AWS` };
-    }));
-  }
-  return compiled;
+  const regions = runtime === 'aws' ? settings.regions ?? [settings.home ?? 'us-east-1'] : [LOCAL_REGION];
+  const compiled = compileConfig(parsed.data, file, regions, secrets);
+  const tooFast = intervalIssues(compiled, parsed.data, runtime);
+  return tooFast.length > 0 ? fail(tooFast) : { ok: true, config: compiled };
 }
 
-/** Replace `${env:NAME}` (and `${env:NAME:-default}`) in every string. */
-function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void, ancestors: Set<object>, keepSecrets = false): unknown {
+/**
+ * Each check's interval (as inherited) against its kind's minimum in the runtime, reported where
+ * the interval is written: the check, its service, or `defaults`.
+ */
+function intervalIssues(compiled: CompiledConfig, raw: RawConfig, runtime: Runtime): PathIssue[] {
+  const issues: PathIssue[] = [];
+  let n = 0;
+  raw.services.forEach((svc, s) => svc.checks.forEach((chk, k) => {
+    const c = compiled.checks[n++]!;
+    const min = minIntervalMs(c.kind, runtime);
+    if (min === undefined || c.intervalMs >= min) return;
+    const [path, written] = chk.interval !== undefined ? [['services', s, 'checks', k, 'interval'], chk.interval]
+      : svc.interval !== undefined ? [['services', s, 'interval'], svc.interval] : [['defaults', 'interval'], raw.defaults.interval];
+    issues.push({ path, message: runtime === 'aws'
+      ? `interval ${written} of ${c.id} is under the ${formatDuration(min)} minimum on AWS`
+      : `interval ${written} is under the ${formatDuration(min)} minimum` });
+  }));
+  return issues;
+}
+
+/** Every `${ssm:...}`/`${secret:...}` in the string values replaced by `by`. */
+function replaceSecretReferences(value: unknown, by: string): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_REFERENCE, by);
+  if (Array.isArray(value)) return value.map((v) => replaceSecretReferences(v, by));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecretReferences(v, by)]));
+  return value;
+}
+
+/** Put `${ssm:}`/`${secret:}` values back where stand-ins were validated (same ids, same keys). */
+function restoreReferences(compiled: CompiledConfig, raw: unknown): CompiledConfig {
+  const r = raw as { settings?: Record<string, unknown>; channels?: Record<string, Record<string, unknown>>; reactions?: Record<string, Record<string, unknown>>; services?: { name?: unknown; checks?: Record<string, unknown>[] }[] };
+  const restore = (target: Record<string, unknown>, source: Record<string, unknown> | undefined) => {
+    if (!source) return target;
+    const out: Record<string, unknown> = { ...target };
+    for (const [k, v] of Object.entries(target)) {
+      const orig = source[k];
+      if (typeof v === 'string' && typeof orig === 'string' && v.includes(STAND_IN)) out[k] = orig;
+      else if (v && typeof v === 'object' && !Array.isArray(v) && orig && typeof orig === 'object') out[k] = restore(v as Record<string, unknown>, orig as Record<string, unknown>);
+    }
+    return out;
+  };
+  const redact = createRedactor(compiled.secrets);
+  const services = new Map((r.services ?? []).map((s) => [s.name, s]));
+  const checks = compiled.checks.map((c) => {
+    const chk = services.get(c.service)?.checks?.find((x) => x.name === c.name);
+    const spec = restore(c.spec, chk?.[c.kind] as Record<string, unknown> | undefined);
+    // The target shows the reference as written (`GET ${ssm:/x}`), never the stand-in or the secret.
+    return { ...c, spec, target: redact(describeTarget(c.kind, spec)) };
+  });
+  const channels = Object.fromEntries(Object.entries(compiled.channels).map(([id, ch]) => [id, { ...ch, spec: restore(ch.spec, r.channels?.[id]) }]));
+  const reactions = Object.fromEntries(Object.entries(compiled.reactions).map(([id, re]) => [id, { ...re, spec: restore(re.spec, r.reactions?.[id]) }]));
+  const settings = restore(compiled.settings as unknown as Record<string, unknown>, r.settings) as unknown as CompiledConfig['settings'];
+  return { ...compiled, settings, checks, channels, reactions };
+}
+
+/**
+ * Replace `${env:NAME}` (and `${env:NAME:-default}`) in every string. Each value taken from the
+ * environment is pushed to `secrets` (a `:-default` is written in the file, so it is not one).
+ * `path` is the key path of `value`, a stack shared by the walk: copied only when reporting.
+ */
+function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyPath, message: string) => void, ancestors: Set<object>, keepSecrets: boolean, secrets: string[]): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('${')) return value;
     return value.replace(/\$\{([a-z]+):([^}:]*)(?::-([^}]*))?\}/g, (whole, source: string, name: string, fallback: string | undefined) => {
       if (source !== 'env') {
         if ((source === 'ssm' || source === 'secret') && keepSecrets) {
-          report(path, PLACEHOLDER);
+          report([...path], PLACEHOLDER);
           return whole; // kept as written: the functions resolve it at cold start
         }
-        if (source === 'ssm' || source === 'secret') report(path, `${whole}: ${source} references are resolved only on AWS; use \${env:NAME} locally`);
-        else report(path, `${whole}: unknown reference source "${source}" (use env, ssm or secret)`);
+        if (source === 'ssm' || source === 'secret') report([...path], `${whole}: ${source} references are resolved only on AWS; use \${env:NAME} locally`);
+        else report([...path], `${whole}: unknown reference source "${source}" (use env, ssm or secret)`);
         return '';
       }
       const got = env[name];
       // As in the shell, `:-` also stands in for a variable that is set but empty.
-      if (got !== undefined && (got !== '' || fallback === undefined)) return got;
+      if (got !== undefined && (got !== '' || fallback === undefined)) {
+        if (got !== '') secrets.push(got);
+        return got;
+      }
       if (fallback !== undefined) return fallback;
-      report(path, `environment variable ${name} is not set (write \${env:${name}:-default} to give a default)`);
+      report([...path], `environment variable ${name} is not set (write \${env:${name}:-default} to give a default)`);
       return '';
     });
   }
-  if (value !== null && typeof value === 'object') {
-    if (ancestors.has(value)) {
-      report(path, 'an alias refers to a node that contains it (a loop)');
-      return null;
-    }
-    ancestors.add(value);
-    const out = Array.isArray(value)
-      ? value.map((v, i) => substitute(v, [...path, i], env, report, ancestors, keepSecrets))
-      : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, report, ancestors, keepSecrets)]));
-    ancestors.delete(value);
-    return out;
+  if (value === null || typeof value !== 'object') return value;
+  if (ancestors.has(value)) {
+    report([...path], 'an alias refers to a node that contains it (a loop)');
+    return null;
   }
-  return value;
+  ancestors.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) {
+    const list: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      list[i] = substitute(value[i], path, env, report, ancestors, keepSecrets, secrets);
+      path.pop();
+    }
+    out = list;
+  } else {
+    const map: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      path.push(k);
+      const sub = substitute((value as Record<string, unknown>)[k], path, env, report, ancestors, keepSecrets, secrets);
+      path.pop();
+      // An own property even for an inherited name (`constructor`), as the YAML library makes them.
+      if (k in map) Object.defineProperty(map, k, { value: sub, writable: true, enumerable: true, configurable: true });
+      else map[k] = sub;
+    }
+    out = map;
+  }
+  ancestors.delete(value);
+  return out;
 }
 
 interface Described {
@@ -220,6 +320,8 @@ function describeIssue(iss: z.core.$ZodIssue, root: unknown): Described[] {
       return iss.keys.map((key) => ({ path: [...path, key], unknownKey: key, message: `unknown key "${key}"` }));
     case 'invalid_type':
       if (value === undefined) return [{ path, message: `required key "${path.at(-1)}" is missing` }];
+      // A field's own words (a duration written as a bare number suggests the string).
+      if (!iss.message.startsWith('Invalid input')) return [{ path, message: iss.message }];
       return [{ path, message: `expected ${iss.expected}, got ${show(value)}` }];
     case 'invalid_value':
       if (value === undefined) return [{ path, message: `required key "${path.at(-1)}" is missing` }];

@@ -3,15 +3,14 @@
  * reactions, and the check-kind keys, are derived from the plugin tables.
  */
 import { z } from 'zod';
-import { checkKinds, CHECK_KIND_NAMES } from '../checks/index.ts';
+import { checkKinds, CHECK_KIND_NAMES, expectKeysOf, kindOf, kindsAccepting, pingTokenOf, type CheckKindName } from '../checks/index.ts';
+import type { ExpectKey, SchemaKit } from '../checks/kind.ts';
 import { channels } from '../channels/index.ts';
 import { reactions } from '../reactions/index.ts';
-import { parseDuration } from './duration.ts';
-import { duration, idName, regexString } from './fields.ts';
+import { parseDuration } from '../kit/duration.ts';
+import * as fields from '../kit/fields.ts';
+import { duration, idName, regexString } from '../kit/fields.ts';
 import { STATUS_CLASSES } from '../checks/assertions.ts';
-
-/** Local minimum interval (DESIGN.md: 1s locally, 10s on AWS). */
-export const MIN_INTERVAL_MS = 1_000;
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
@@ -49,8 +48,16 @@ const expectSchema = z.strictObject({
   certDays: z.int().min(0).max(3650).optional(),
 });
 
-const kindKeys = Object.fromEntries(CHECK_KIND_NAMES.map((k) => [k, checkKinds[k].schema.optional()])) as {
-  [K in keyof typeof checkKinds]: z.ZodOptional<(typeof checkKinds)[K]['schema']>;
+/** What kinds build their schemas from: handed in, so that the kind modules never import zod. */
+const kit: SchemaKit = { z, ...fields };
+
+type KindSchemas = { [K in CheckKindName]: ReturnType<(typeof checkKinds)[K]['schema']> };
+
+/** The schema of each kind's key (`http:`, `tcp:` ...), built once from the check-kind table. */
+export const kindSchemas = Object.fromEntries(CHECK_KIND_NAMES.map((k) => [k, checkKinds[k].schema(kit)])) as KindSchemas;
+
+const kindKeys = Object.fromEntries(CHECK_KIND_NAMES.map((k) => [k, kindSchemas[k].optional()])) as {
+  [K in CheckKindName]: z.ZodOptional<KindSchemas[K]>;
 };
 
 const idList = z.array(idName);
@@ -109,7 +116,11 @@ export const configSchema = z
 
 export type RawConfig = z.output<typeof configSchema>;
 
-/** Rules that span keys: ids that must exist, names that must be unique, one kind per check. */
+/**
+ * Rules that span keys: ids that must exist, names that must be unique, one kind per check, the
+ * `expect` keys its kind accepts. (A check's interval against its kind's minimum is checked once
+ * inherited values are resolved: shared/config/load.ts.)
+ */
 function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx): void {
   const c = cfg as RawConfig;
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -120,15 +131,9 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
         issue([...path, i], `unknown ${what} "${id}"${known.length ? ` (defined: ${known.join(', ')})` : ` (no ${what}s are defined)`}`);
       }
     });
-  const interval = (value: string | undefined, path: (string | number)[]) => {
-    if (value !== undefined && safeMs(value) !== undefined && safeMs(value)! < MIN_INTERVAL_MS) {
-      issue(path, `interval ${value} is under the 1s minimum`);
-    }
-  };
   const timeout = (value: string | undefined, path: (string | number)[]) => {
     if (value !== undefined && safeMs(value) === 0) issue(path, 'a timeout of 0 always fails: give it at least 1ms');
   };
-  interval(c.defaults.interval, ['defaults', 'interval']);
   timeout(c.defaults.timeout, ['defaults', 'timeout']);
   refs(c.settings.summary?.channels, c.channels, 'channel', ['settings', 'summary', 'channels']);
   const services = new Set<string>();
@@ -138,7 +143,6 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
     services.add(svc.name);
     refs(svc.alert, c.channels, 'channel', ['services', s, 'alert']);
     refs(svc.react, c.reactions, 'reaction', ['services', s, 'react']);
-    interval(svc.interval, ['services', s, 'interval']);
     timeout(svc.timeout, ['services', s, 'timeout']);
     const names = new Set<string>();
     svc.checks.forEach((chk, k) => {
@@ -147,23 +151,24 @@ function crossReferences(cfg: z.output<z.ZodObject<any>>, ctx: z.RefinementCtx):
       names.add(chk.name);
       refs(chk.alert, c.channels, 'channel', [...at, 'alert']);
       refs(chk.react, c.reactions, 'reaction', [...at, 'react']);
-      interval(chk.interval, [...at, 'interval']);
       timeout(chk.timeout, [...at, 'timeout']);
       const kinds = CHECK_KIND_NAMES.filter((kind) => chk[kind] !== undefined);
       if (kinds.length !== 1) {
         issue(at, kinds.length === 0
           ? `check "${chk.name}" has no kind: give it exactly one of ${CHECK_KIND_NAMES.join(', ')}`
           : `check "${chk.name}" has ${kinds.length} kinds (${kinds.join(', ')}): give it exactly one`);
+        return;
       }
-      if (chk.expect && kinds.length === 1 && kinds[0] !== 'http') {
-        for (const key of ['status', 'body', 'certDays'] as const) {
-          if (chk.expect[key] !== undefined) issue([...at, 'expect', key], `expect.${key} applies to http checks only, not ${kinds[0]}`);
-        }
+      const kind = kinds[0]!;
+      const accepted = expectKeysOf(kind);
+      for (const key of Object.keys(chk.expect ?? {}) as ExpectKey[]) {
+        if ((chk.expect as Record<string, unknown>)[key] === undefined || accepted.includes(key)) continue;
+        issue([...at, 'expect', key], `expect.${key} applies to ${kindsAccepting(key).join(', ')} checks only, not ${kind}`);
       }
-      const token = chk.heartbeat?.token;
+      const token = pingTokenOf({ kind, spec: chk[kind] });
       if (token) {
         const other = tokens.get(token);
-        if (other) issue([...at, 'heartbeat', 'token'], `heartbeat token already used by ${other}`);
+        if (other) issue([...at, kind, kindOf(kind).ping!.tokenKey], `${kind} token already used by ${other}`);
         tokens.set(token, `${svc.name}/${chk.name}`);
       }
     });

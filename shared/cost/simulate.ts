@@ -14,7 +14,7 @@ import { policiesFor } from '../engine/policy.ts';
 import { CachedStateStore } from '../engine/state-cache.ts';
 import type { Commit, ProbeQueue } from '../ports.ts';
 import type { Effect, ProbeResult } from '../types.ts';
-import { parseDuration } from '../config/duration.ts';
+import { pingEveryMs } from '../checks/index.ts';
 import { serviceMetrics } from '../engine/metrics.ts';
 import { HOURS_PER_MONTH, PRICES } from './prices.ts';
 
@@ -213,7 +213,10 @@ export async function estimateCost(config: CompiledConfig, assumptions: CostAssu
   const probed = probedChecks(config);
   const services = new Set(probed.map((p) => p.service)).size;
   const regions = config.settings.regions;
-  const heartbeatPings = config.checks.filter((x) => x.kind === 'heartbeat').reduce((n, x) => n + 3_600_000 / Math.max(60_000, parseDuration(x.spec.every)), 0) * HOURS_PER_MONTH;
+  const heartbeatPings = config.checks.reduce((n, x) => {
+    const every = pingEveryMs(x);
+    return every === undefined ? n : n + 3_600_000 / Math.max(60_000, every);
+  }, 0) * HOURS_PER_MONTH;
   // RoundsScheduled, ResultsEvaluated, IncidentsOpened, and Availability + Latency per region; per
   // service only log lines (Logs Insights widgets), which cost nothing here.
   const metrics = 3 + 2 * regions.length;

@@ -5,12 +5,15 @@
  */
 import type { Dispatcher } from 'undici';
 import { channels } from '../channels/index.ts';
-import { SendError, type SendContext } from '../channels/channel.ts';
+import type { SendContext } from '../channels/channel.ts';
+import { describeError, isRetryable } from '../kit/errors.ts';
 import type { CompiledConfig } from '../config/compile.ts';
 import type { AwsClients, Clock, IncidentStore, Logger, Outbox, OutboxItem, ReactionMemos } from '../ports.ts';
 import { reactions } from '../reactions/index.ts';
 import type { Reaction } from '../reactions/reaction.ts';
 import type { Effect, ReactionOutcome } from '../types.ts';
+import { withDefaults } from '../kit/options.ts';
+import { laneOf } from './delivery-order.ts';
 
 export type { Logger } from '../ports.ts';
 
@@ -31,6 +34,10 @@ export interface ExecutorOptions {
   maxAttempts?: number;
   /** First retry delay; doubles each attempt, capped at 5 minutes. @default 1_000 */
   baseDelayMs?: number;
+  /** Effects running at once. @default 32 */
+  concurrency?: number;
+  /** Effects running at once per channel or reaction. @default 4 */
+  perLane?: number;
 }
 
 type NotifyEffect = Extract<Effect, { kind: 'notify' }>;
@@ -45,7 +52,7 @@ export class EffectExecutor {
   private readonly o: Required<Omit<ExecutorOptions, 'dispatcher' | 'aws'>> & { dispatcher?: Dispatcher; aws?: AwsClients };
 
   constructor(options: ExecutorOptions) {
-    this.o = { sendTimeoutMs: 10_000, maxAttempts: 12, baseDelayMs: 1_000, ...options };
+    this.o = withDefaults({ sendTimeoutMs: 10_000, maxAttempts: 12, baseDelayMs: 1_000, concurrency: 32, perLane: 4 }, options);
   }
 
   private get sendContext(): SendContext {
@@ -64,30 +71,60 @@ export class EffectExecutor {
     }
   }
 
-  /** Run every due effect; concurrent calls coalesce. Resolves with how many were settled. */
+  /**
+   * Run every due effect, concurrently up to `concurrency`, at most `perLane` per channel or
+   * reaction: a hanging receiver holds its own lane only, and a reaction never waits on an alert.
+   * Concurrent calls coalesce. Resolves, once nothing is due or running, with how many were settled.
+   */
   drain(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      let settled = 0;
-      try {
-        do {
-          this.again = false;
-          for (;;) {
-            const batch = await this.o.outbox.claimDue(this.o.clock.now(), 50);
-            if (batch.length === 0) break;
-            await Promise.all(batch.map((item) => this.execute(item)));
-            settled += batch.length;
-          }
-        } while (this.again);
-      } finally {
-        this.running = undefined;
-      }
-      return settled;
-    })();
+    this.again = true;
+    this.running ??= this.pump().finally(() => {
+      this.running = undefined;
+    });
     return this.running;
+  }
+
+  private async pump(): Promise<number> {
+    const inflight = new Set<Promise<void>>();
+    const lanes = new Map<string, number>();
+    let settled = 0;
+    let claimError: unknown;
+    for (;;) {
+      if (this.again && inflight.size < this.o.concurrency) {
+        this.again = false;
+        const planned = new Map(lanes);
+        const accept = (effect: Effect) => {
+          const lane = laneOf(effect);
+          const n = planned.get(lane) ?? 0;
+          if (n >= this.o.perLane) return false;
+          planned.set(lane, n + 1);
+          return true;
+        };
+        let batch: OutboxItem[] = [];
+        try {
+          batch = await this.o.outbox.claimDue(this.o.clock.now(), this.o.concurrency - inflight.size, accept);
+        } catch (err) {
+          claimError = err; // reported to the caller once the running ones are settled
+        }
+        for (const item of batch) {
+          const lane = laneOf(item.effect);
+          lanes.set(lane, (lanes.get(lane) ?? 0) + 1);
+          const run: Promise<void> = this.execute(item).finally(() => {
+            lanes.set(lane, lanes.get(lane)! - 1);
+            inflight.delete(run);
+            settled++;
+            this.again = true; // a slot is free, and the next of its order group may be due
+          });
+          inflight.add(run);
+        }
+        if (batch.length > 0) this.again = true;
+        if (claimError === undefined) continue;
+      }
+      if (inflight.size === 0) break;
+      await Promise.race(inflight);
+    }
+    if (claimError !== undefined) throw claimError;
+    return settled;
   }
 
   private async execute(item: OutboxItem): Promise<void> {
@@ -119,8 +156,8 @@ export class EffectExecutor {
     try {
       await plugin.send(message, channel.spec as never, this.sendContext);
     } catch (err) {
-      const error = err instanceof SendError ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
-      const retryable = !(err instanceof SendError) || err.retryable;
+      const error = describeError(err);
+      const retryable = isRetryable(err);
       const inc = 'incident' in e.payload ? e.payload.incident : undefined;
       if (retryable && item.attempts < this.o.maxAttempts) {
         const delay = this.backoff(item.attempts);
@@ -176,7 +213,7 @@ export class EffectExecutor {
           outcome = { outcome: ran.outcome, detail: ran.detail };
         }
       } catch (err) {
-        outcome = { outcome: 'failed', detail: `${(err as Error).name}: ${(err as Error).message}` };
+        outcome = { outcome: 'failed', detail: describeError(err) };
       }
     }
     // The reaction has run: settle it first, so a failure to record it can never run it again.

@@ -1,10 +1,14 @@
+import { PagerlessError } from '../kit/errors.ts';
 import type { StateStore } from '../ports.ts';
 import type { ProbeResult } from '../types.ts';
 import { evaluate, type CheckPolicy, type Transition } from './reducer.ts';
 
-export class ConflictError extends Error {
+/** The state kept changing under the evaluator (another writer): retryable. */
+export class ConflictError extends PagerlessError {
   override name = 'ConflictError';
-  readonly code = 'STATE_CONFLICT';
+  constructor(message: string) {
+    super(message, { code: 'STATE_CONFLICT', retryable: true });
+  }
 }
 
 /**

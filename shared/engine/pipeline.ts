@@ -3,7 +3,7 @@
  * results. Each takes its ports as arguments; functions/ only builds them and maps events.
  */
 import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
-import { probes } from '../checks/probes.ts';
+import { hasDeadline, isProbed, isScheduled, roundIntervalMs } from '../checks/index.ts';
 import type { Clock, HeartbeatStore, ProbeQueue, ResultStore } from '../ports.ts';
 import type { ProbeResult } from '../types.ts';
 import type { EffectExecutor } from './effects.ts';
@@ -18,9 +18,14 @@ export interface ScheduleOptions {
   checksPerMessage?: number;
 }
 
+/** The checks that run on a schedule: probed ones and heartbeats (judged against their deadline). */
+export function scheduledChecks(config: CompiledConfig): CompiledCheck[] {
+  return config.checks.filter(isScheduled);
+}
+
 /** The checks the scheduler sends to probers (heartbeats are evaluated by the scheduler itself). */
 export function probedChecks(config: CompiledConfig): CompiledCheck[] {
-  return config.checks.filter((c) => c.kind in probes && c.kind !== 'heartbeat');
+  return config.checks.filter(isProbed);
 }
 
 /**
@@ -44,7 +49,7 @@ export async function scheduleMinute(
 }
 
 async function evaluateHeartbeats(deps: { config: CompiledConfig; store: HeartbeatStore & ResultStore; clock: Clock }, minuteStart: number): Promise<number> {
-  const due = deps.config.checks.filter((c) => c.kind === 'heartbeat' && planMinute([{ id: c.id, intervalMs: Math.max(c.intervalMs, 60_000) }], minuteStart).length > 0);
+  const due = deps.config.checks.filter((c) => hasDeadline(c) && planMinute([{ id: c.id, intervalMs: roundIntervalMs(c, 'aws') }], minuteStart).length > 0);
   if (due.length === 0) return 0;
   const [pings, failures, watched] = await Promise.all([
     deps.store.lastPings(),
@@ -65,11 +70,12 @@ async function evaluateHeartbeats(deps: { config: CompiledConfig; store: Heartbe
 /**
  * Run a batch of checks from one region concurrently, each bounded by its own timeout and all by
  * `deadline` (epoch ms): a check still running then is reported as failed rather than lost.
+ * `round` (the round's planned time, on AWS) becomes each result's `seq`.
  */
 export async function probeBatch(
   deps: { config: CompiledConfig; region: string; clock: Clock },
   checkIds: string[],
-  options: { deadline: number; concurrency?: number },
+  options: { deadline: number; concurrency?: number; round?: number },
 ): Promise<{ results: ProbeResult[]; unknown: string[]; skipped: string[] }> {
   const byId = new Map(deps.config.checks.map((c) => [c.id, c]));
   const known = checkIds.map((id) => byId.get(id)).filter((c): c is CompiledCheck => c !== undefined);
@@ -88,7 +94,9 @@ export async function probeBatch(
         skipped.push(check.id); // not a failure of the target: its next round will tell
         continue;
       }
-      results.push(await runRound(attempts >= 1 ? { ...check, retries: attempts - 1 } : { ...check, timeoutMs: left, retries: 0 }, ctx));
+      const r = await runRound(attempts >= 1 ? { ...check, retries: attempts - 1 } : { ...check, timeoutMs: left, retries: 0 }, ctx);
+      // The planned round orders results: a Lambda's wall clock may differ from the last one's.
+      results.push(options.round !== undefined ? { ...r, seq: options.round } : r);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 100, known.length) }, worker));

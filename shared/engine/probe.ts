@@ -2,13 +2,12 @@
  * One check round: the kind's probe, the `expect` assertions, and immediate re-tries, folded into
  * one ProbeResult. Used by the local prober pool, `pagerless check` and the AWS prober alike.
  */
-import { probes } from '../checks/probes.ts';
 import { failedExpectations } from '../checks/assertions.ts';
 import type { ProbeAttempt, ProbeContext } from '../checks/kind.ts';
 import type { CompiledCheck } from '../config/compile.ts';
 import type { PhaseTimings, ProbeResult } from '../types.ts';
 import { PUSH_REGION } from './reducer.ts';
-import { isPushed } from './pushed.ts';
+import { isPushed, probeOf } from '../checks/index.ts';
 
 export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'> {
   region: string;
@@ -16,7 +15,7 @@ export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'
 
 /** Run a check's round. Never throws: a probe that crashes is a failed round with the error as reason. */
 export async function runRound(check: CompiledCheck, ctx: RoundContext): Promise<ProbeResult> {
-  const probe = (probes as Record<string, ((spec: unknown, ctx: ProbeContext) => Promise<ProbeAttempt>) | undefined>)[check.kind];
+  const probe = probeOf(check);
   if (!probe) throw new Error(`${check.id}: ${check.kind} checks are pushed, not probed`);
   const probeCtx: ProbeContext = { ...ctx, checkId: check.id, timeoutMs: check.timeoutMs };
   let attempt: ProbeAttempt | undefined;

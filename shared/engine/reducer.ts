@@ -55,8 +55,12 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
 
   // 0. At-least-once delivery (SQS, streams) and regions racing: a result not newer than the last one
   //    that changed this region is a duplicate or stale. Pushed results are idempotent, so only older ones go.
-  const seen = before.regions[result.region]?.at;
-  if (seen !== undefined && (confirmed ? result.at < seen : result.at <= seen)) {
+  //    Ordered by `seq` (monotonic), not by the wall clock: a clock stepped back must not make every
+  //    new result look stale.
+  const order = result.seq ?? result.at;
+  const prior = before.regions[result.region];
+  const seen = prior ? (prior.seq ?? prior.at) : undefined;
+  if (seen !== undefined && (confirmed ? order < seen : order <= seen)) {
     return { state: before, effects: [], changed: false };
   }
 
@@ -88,6 +92,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   }
   if (!sameRegion(old, region) || !(result.region in before.regions)) {
     region.at = result.at;
+    region.seq = order;
     state.regions[result.region] = region;
     changed = true;
   }
@@ -101,12 +106,14 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   let outageStartedAt: number | undefined;
   let resolved: Incident | undefined;
   if (!before.incident && outage) {
+    outageStartedAt = Math.min(result.at, ...Object.values(state.regions).map((r) => r.failingSince ?? Infinity));
     opened = {
       id: incidentId(policy.check, result.at),
       check: policy.check,
       service: policy.service,
       group: policy.group,
       severity: policy.severity,
+      startedAt: new Date(outageStartedAt).toISOString(),
       openedAt: new Date(result.at).toISOString(),
       resolvedAt: null,
       durationSeconds: null,
@@ -115,18 +122,13 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
       ...(result.traceId ? { traceId: result.traceId } : {}),
     };
     state.incident = opened;
-    outageStartedAt = Math.min(result.at, ...Object.values(state.regions).map((r) => r.failingSince ?? Infinity));
+    state.alerted = policy.channels.map((c) => c.id);
     changed = true;
     effects.push(...notify(opened, 'incident.opened', policy));
   } else if (before.incident && !outage) {
-    const openedAt = Date.parse(before.incident.openedAt);
-    resolved = {
-      ...before.incident,
-      regions: statuses,
-      resolvedAt: new Date(result.at).toISOString(),
-      durationSeconds: Math.max(0, Math.round((result.at - openedAt) / 1000)),
-    };
+    resolved = resolveIncident(before.incident, result.at, statuses);
     state.incident = null;
+    delete state.alerted;
     changed = true;
     effects.push(...notify(resolved, 'incident.resolved', policy));
     // Undo what was changed for this outage (a DNS failover), once, after the resolution.
@@ -162,7 +164,8 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
           state.reactions[r.id] = { ...ledger, lastSkipAt: result.at };
           const wait = formatDuration(lastRun + r.cooldownMs - result.at);
           const why = `in cooldown: ran ${formatDuration(result.at - lastRun)} ago, may run again in ${wait}`;
-          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'skip', why, announceTo });
+          // Recorded in the timeline, never sent: "executed" then "skipped" a second later is noise.
+          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'skip', why, announceTo: [] });
           changed = true;
         }
       }
@@ -170,6 +173,18 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   }
 
   return { state, effects, changed, opened, outageStartedAt, resolved };
+}
+
+/** The incident closed at `at`: its duration is the outage's, from its first failed round. */
+export function resolveIncident(incident: Incident, at: number, regions: Incident['regions'] = incident.regions): Incident {
+  const from = Date.parse(incident.startedAt ?? incident.openedAt);
+  return {
+    ...incident,
+    regions,
+    resolvedAt: new Date(at).toISOString(),
+    // Never negative, even when the wall clock stepped back during the outage.
+    durationSeconds: Math.max(0, Math.round((at - from) / 1000)),
+  };
 }
 
 /** Each region's status for the incident record; policy regions that never reported are pending. */

@@ -53,3 +53,63 @@ export function packMessages(plan: PlannedSecond[], minuteStart: number, perMess
   }
   return out;
 }
+
+/**
+ * When each check's next round is due, on a clock that never steps (the monotonic clock locally):
+ * a wall-clock correction neither stops probing nor runs a burst of rounds. The first round comes
+ * after `firstRunDelay`; later ones one interval after the one before was due (no drift), and
+ * rounds missed while the process was busy are skipped, not run in a burst.
+ */
+export class RoundSchedule {
+  private readonly next = new Map<string, { at: number; intervalMs: number }>();
+
+  constructor(checks: { id: string; intervalMs: number }[], start: number, previous?: RoundSchedule) {
+    for (const c of checks) {
+      const kept = previous?.next.get(c.id);
+      this.next.set(c.id, kept && kept.intervalMs === c.intervalMs ? kept : { at: start + firstRunDelay(c.id, c.intervalMs), intervalMs: c.intervalMs });
+    }
+  }
+
+  /** Ids of the checks due at `now`; each moves on to its next round. */
+  due(now: number): string[] {
+    const out: string[] = [];
+    for (const [id, n] of this.next) {
+      if (n.at > now) continue;
+      out.push(id);
+      n.at += n.intervalMs * (1 + Math.floor((now - n.at) / n.intervalMs));
+    }
+    return out;
+  }
+
+  ids(): string[] {
+    return [...this.next.keys()];
+  }
+
+  /** The earliest next round. */
+  nextAt(): number {
+    let min = Infinity;
+    for (const n of this.next.values()) min = Math.min(min, n.at);
+    return min;
+  }
+}
+
+/**
+ * A sequence that orders results and never goes backwards: time-like (ms), advanced by the
+ * monotonic clock, and started above everything already stored so it survives restarts too.
+ */
+export class MonotonicSequence {
+  private last: number;
+  private readonly base: number;
+  private readonly start: number;
+
+  constructor(floor: number, wallNow: number, monotonicNow: number) {
+    this.base = Math.max(wallNow, floor + 1);
+    this.start = monotonicNow;
+    this.last = floor;
+  }
+
+  next(monotonicNow: number): number {
+    this.last = Math.max(this.last + 1, Math.floor(this.base + monotonicNow - this.start));
+    return this.last;
+  }
+}

@@ -1,36 +1,63 @@
 /**
- * The HTTP routes as plain functions of a request, shared by the local server and (later) the
- * API Gateway functions. Statuses, bodies and tokens as DESIGN.md specifies.
+ * The HTTP routes as plain functions of a request, shared by the local server and the API Gateway
+ * functions. Statuses, bodies and tokens as DESIGN.md specifies. A request is admitted from its head
+ * (one canonical path per route, method, bearer token, declared size) before any body is read.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
 import type { Clock } from '../ports.ts';
 import type { CheckState, Incident, ProbeResult, TimelineEntry } from '../types.ts';
 import { PUSH_REGION } from '../engine/reducer.ts';
-import { checkKinds } from '../checks/index.ts';
+import { hookSourceOf, isScheduled, pingTokenOf } from '../checks/index.ts';
 import { overallState } from '../engine/summary.ts';
-import { parseHook, HookError } from './hooks.ts';
+import { parseHook, HookError, unknownHookSource } from './hooks.ts';
 import { dashboardHtml } from './dashboard.ts';
 
 /** Bodies over this size get 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
-export interface ApiRequest {
+/** What is known of a request before its body: enough to route and authorize it. */
+export interface ApiRequestHead {
   method: string;
-  /** Path without the query string, e.g. `/status/checkout`. */
+  /** Path without the query string, as the client sent it (still percent-encoded), e.g. `/status/checkout`. */
   path: string;
   query: URLSearchParams;
   /** Lower-case header names. */
   headers: Record<string, string | undefined>;
+}
+
+export interface ApiRequest extends ApiRequestHead {
   body?: string;
   /** True when the body was over MAX_BODY_BYTES (and was not read further). */
   bodyTooLarge?: boolean;
+}
+
+/** A request body as the adapter read it. */
+export interface ApiBody {
+  text: string;
+  /** Over MAX_BODY_BYTES: the route answers 413 and `text` is not used. */
+  tooLarge: boolean;
 }
 
 export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+}
+
+/**
+ * What the router decides from a request's head alone: an answer now (a bad path, no route, a wrong
+ * method or token, a declared body over the limit), or go on: read the body when `readsBody`, then `respond`.
+ */
+export type Admission = { answer: ApiResponse } | { readsBody: boolean; respond(body: ApiBody): Promise<ApiResponse> };
+
+/**
+ * The routes. Call it with a whole request (API Gateway, tests); a server that streams bodies calls
+ * `admit` first, so that a stranger is answered before a byte of its body is read.
+ */
+export interface Router {
+  (req: ApiRequest): Promise<ApiResponse>;
+  admit(head: ApiRequestHead): Admission;
 }
 
 /** What the routes read and do; the local engine and the AWS functions each provide one. */
@@ -62,29 +89,42 @@ const json = (status: number, value: unknown): ApiResponse => ({
   headers: { 'content-type': 'application/json; charset=utf-8' },
   body: JSON.stringify(value),
 });
-const wantsJson = (req: ApiRequest) => (req.headers.accept ?? '').includes('application/json');
-const fail = (req: ApiRequest, status: number, message: string): ApiResponse =>
+const wantsJson = (req: ApiRequestHead) => (req.headers.accept ?? '').includes('application/json');
+const fail = (req: ApiRequestHead, status: number, message: string): ApiResponse =>
   wantsJson(req) || req.path.startsWith('/api/') || req.path.startsWith('/hooks/') ? json(status, { error: message }) : text(status, message);
 
-export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiResponse> {
-  const checksById = new Map(deps.config.checks.map((c) => [c.id, c]));
-  const heartbeatTokens = new Map(deps.config.checks.filter((c) => c.kind === 'heartbeat').map((c) => [c.spec.token as string, c]));
-  const servicesByName = new Map(deps.config.services.map((s) => [s.name, s]));
+/** One route once matched: who may call it, whether it reads a body, and what it does. */
+interface Route {
+  allow: readonly string[];
+  /** The bearer token the route requires, when one is configured. */
+  token?: string | undefined;
+  readsBody?: boolean;
+  /** A refusal known from the head alone (an unknown ping token or hook source). */
+  refuse?(req: ApiRequestHead): ApiResponse | undefined;
+  handle(req: ApiRequestHead, body: ApiBody): Promise<ApiResponse>;
+}
 
-  const authorized = (req: ApiRequest, token: string | undefined): boolean => {
+const GET = ['GET', 'HEAD'] as const;
+
+export function createRouter(deps: RouteDeps): Router {
+  const checksById = new Map(deps.config.checks.map((c) => [c.id, c]));
+  const heartbeatTokens = new Map(deps.config.checks.flatMap((c) => { const token = pingTokenOf(c); return token === undefined ? [] : [[token, c] as const]; }));
+  const servicesByName = new Map(deps.config.services.map((s) => [s.name, s]));
+  const { statusToken, ingestToken } = deps.config.settings;
+
+  const authorized = (req: ApiRequestHead, token: string | undefined): boolean => {
     if (!token) return true;
     const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
     const a = Buffer.from(given);
     const b = Buffer.from(token);
     return a.length === b.length && timingSafeEqual(a, b);
   };
-  const unauthorized = (req: ApiRequest) => ({
+  const unauthorized = (req: ApiRequestHead) => ({
     ...fail(req, 401, 'missing or wrong bearer token'),
     headers: { ...fail(req, 401, '').headers, 'www-authenticate': 'Bearer realm="pagerless"' },
   });
 
-  async function status(req: ApiRequest, service: string | undefined): Promise<ApiResponse> {
-    if (!authorized(req, deps.config.settings.statusToken)) return unauthorized(req);
+  async function status(req: ApiRequestHead, service: string | undefined): Promise<ApiResponse> {
     let scope: CompiledCheck[];
     if (service !== undefined) {
       if (!servicesByName.has(service)) return fail(req, 404, `unknown service "${service}"`);
@@ -115,29 +155,25 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     const [last, problem] = await Promise.all([deps.lastRoundAt(), deps.problem()]);
     if (problem) return text(503, `Checks not running: ${problem}`);
     // Heartbeats are evaluated on a schedule too, so they count as rounds; pushed-only configs have none.
-    const scheduled = deps.config.checks.filter((c) => checkKinds[c.kind].mode === 'probe');
+    const scheduled = deps.config.checks.filter(isScheduled);
     const window = Math.min(5 * 60_000, 3 * Math.min(...scheduled.map((c) => c.intervalMs)));
     const running = scheduled.length === 0 || (last !== undefined && deps.clock.now() - last <= window);
     return running ? text(200, 'Checks running') : text(503, 'Checks not running');
   }
 
-  async function ping(req: ApiRequest, token: string, failed: boolean): Promise<ApiResponse> {
-    const check = heartbeatTokens.get(token);
-    if (!check) return text(404, 'unknown ping token');
+  async function ping(req: ApiRequestHead, check: CompiledCheck, failed: boolean, body: ApiBody): Promise<ApiResponse> {
     const at = deps.clock.now();
-    const message = failed ? (req.query.get('message') ?? req.body?.trim().slice(0, 500)) || 'the job reported a failure' : 'ping received';
+    const message = failed ? (req.query.get('message') ?? body.text.trim().slice(0, 500)) || 'the job reported a failure' : 'ping received';
     if (failed) await deps.recordPingFailure(check.id, at, message);
     else await deps.recordPing(check.id, at);
     await deps.push({ check: check.id, region: PUSH_REGION, at, ok: !failed, latencyMs: 0, reason: failed ? message : 'ping received', pushed: true });
     return text(200, failed ? 'failure recorded' : 'OK');
   }
 
-  async function hook(req: ApiRequest, source: string): Promise<ApiResponse> {
-    if (!authorized(req, deps.config.settings.ingestToken)) return unauthorized(req);
-    if (req.bodyTooLarge) return fail(req, 413, `body over ${MAX_BODY_BYTES / 1024} KB`);
+  async function hook(req: ApiRequestHead, source: string, body: ApiBody): Promise<ApiResponse> {
     let parsed;
     try {
-      parsed = parseHook(source, req.body ?? '');
+      parsed = parseHook(source, body.text);
     } catch (err) {
       if (err instanceof HookError) return fail(req, err.status, err.message);
       throw err;
@@ -145,7 +181,7 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     const accepted: string[] = [];
     for (const alert of parsed) {
       const check = checksById.get(alert.check);
-      if (!check || check.kind !== 'webhook' || check.spec.source !== source) {
+      if (!check || hookSourceOf(check) !== source) {
         return fail(req, 404, `no webhook check "${alert.check}" with source ${source}`);
       }
     }
@@ -157,8 +193,7 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     return json(202, { accepted });
   }
 
-  async function apiChecks(req: ApiRequest): Promise<ApiResponse> {
-    if (!authorized(req, deps.config.settings.statusToken)) return unauthorized(req);
+  async function apiChecks(): Promise<ApiResponse> {
     const [states, latest] = await Promise.all([deps.states(), deps.latestResults()]);
     const byCheck = new Map<string, ProbeResult[]>();
     for (const r of latest) byCheck.set(r.check, [...(byCheck.get(r.check) ?? []), r]);
@@ -175,8 +210,7 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     return json(200, { checks });
   }
 
-  async function apiIncidents(req: ApiRequest, id?: string): Promise<ApiResponse> {
-    if (!authorized(req, deps.config.settings.statusToken)) return unauthorized(req);
+  async function apiIncidents(req: ApiRequestHead, id?: string): Promise<ApiResponse> {
     if (id !== undefined) {
       const incident = await deps.getIncident(id);
       if (!incident) return fail(req, 404, `unknown incident "${id}"`);
@@ -186,41 +220,117 @@ export function createRouter(deps: RouteDeps): (req: ApiRequest) => Promise<ApiR
     return json(200, { incidents: await deps.listIncidents(limit) });
   }
 
-  return async function route(req: ApiRequest): Promise<ApiResponse> {
-    const segments = req.path.split('/').filter(Boolean).map(decodeURIComponentSafe);
-    const [first, second, third, ...rest] = segments;
-    const get = req.method === 'GET' || req.method === 'HEAD';
-    const only = (ok: boolean, allow: string) => {
-      if (ok) return undefined;
-      const res = fail(req, 405, `method ${req.method} not allowed`);
-      return { ...res, headers: { ...res.headers, allow } };
-    };
-    if (segments.length === 0) return only(get, 'GET') ?? { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: dashboardHtml() };
+  /** The route a canonical path names, or undefined (404). */
+  function match(segments: string[]): Route | undefined {
+    const [first, second, third] = segments;
+    const n = segments.length;
+    if (n === 0) return { allow: GET, handle: async () => ({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: dashboardHtml() }) };
     switch (first) {
       case 'status':
-        if (third !== undefined) break;
-        return only(get, 'GET') ?? status(req, second);
+        return n <= 2 ? { allow: GET, token: statusToken, handle: (req) => status(req, second) } : undefined;
       case 'health':
-        if (second !== undefined) break;
-        return only(get, 'GET') ?? health();
-      case 'ping':
-        if (second === undefined || rest.length > 0 || (third !== undefined && third !== 'fail')) break;
-        return only(get || req.method === 'POST', 'GET, POST') ?? ping(req, second, third === 'fail');
+        return n === 1 ? { allow: GET, handle: () => health() } : undefined;
+      case 'ping': {
+        if (n < 2 || n > 3 || (n === 3 && third !== 'fail')) return undefined;
+        const check = heartbeatTokens.get(second!);
+        const failed = third === 'fail';
+        return {
+          allow: ['GET', 'HEAD', 'POST'],
+          // Only a failure report reads its body (the message); it is capped like a hook's.
+          readsBody: failed,
+          refuse: () => (check ? undefined : text(404, 'unknown ping token')),
+          handle: (req, body) => ping(req, check!, failed, body),
+        };
+      }
       case 'hooks':
-        if (second === undefined || third !== undefined) break;
-        return only(req.method === 'POST', 'POST') ?? hook(req, second);
+        if (n !== 2) return undefined;
+        return {
+          allow: ['POST'],
+          token: ingestToken,
+          readsBody: true,
+          refuse: (req) => {
+            const unknown = unknownHookSource(second!);
+            return unknown && fail(req, unknown.status, unknown.message);
+          },
+          handle: (req, body) => hook(req, second!, body),
+        };
       case 'api':
-        if (second === 'checks' && third === undefined) return only(get, 'GET') ?? apiChecks(req);
-        if (second === 'incidents' && rest.length === 0) return only(get, 'GET') ?? apiIncidents(req, third);
-        break;
+        if (second === 'checks' && n === 2) return { allow: GET, token: statusToken, handle: () => apiChecks() };
+        if (second === 'incidents' && n <= 3) return { allow: GET, token: statusToken, handle: (req) => apiIncidents(req, third) };
+        return undefined;
       default:
-        break;
+        return undefined;
     }
-    return fail(req, 404, `no route ${req.method} ${req.path}`);
+  }
+
+  function admit(req: ApiRequestHead): Admission {
+    const parsed = parsePath(req.path);
+    if ('problem' in parsed) return { answer: fail(req, 400, parsed.problem) };
+    const route = match(parsed.segments);
+    if (!route) return { answer: fail(req, 404, `no route ${req.method} ${req.path}`) };
+    if (!route.allow.includes(req.method)) {
+      const allow = route.allow.filter((m) => m !== 'HEAD').join(', ');
+      const res = fail(req, 405, `method ${req.method} not allowed`);
+      return { answer: { ...res, headers: { ...res.headers, allow } } };
+    }
+    if (!authorized(req, route.token)) return { answer: unauthorized(req) };
+    const refused = route.refuse?.(req);
+    if (refused) return { answer: refused };
+    const tooLarge = { answer: fail(req, 413, `body over ${MAX_BODY_BYTES / 1024} KB`) };
+    if (route.readsBody && Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge;
+    return {
+      readsBody: route.readsBody ?? false,
+      respond: (body) => (route.readsBody && body.tooLarge ? Promise.resolve(tooLarge.answer) : route.handle(req, body)),
+    };
+  }
+
+  const router = async (req: ApiRequest): Promise<ApiResponse> => {
+    const admission = admit(req);
+    if ('answer' in admission) return admission.answer;
+    return admission.respond({ text: req.body ?? '', tooLarge: req.bodyTooLarge ?? false });
   };
+  return Object.assign(router, { admit });
 }
 
-function decodeURIComponentSafe(s: string): string {
+/**
+ * The segments of a canonical path, or why it is not one. Only one spelling of each route is served:
+ * `//status` (which `new URL` reads as a host), `/status/`, `/./status`, `/status/%2e%2e` and encoded
+ * slashes are refused with 400, so that no trick reaches the dashboard or a wrong scope with a 200.
+ */
+export function parsePath(path: string): { segments: string[] } | { problem: string } {
+  if (path === '/') return { segments: [] };
+  const bad = (why: string, suggestion?: string) => ({ problem: `bad path ${JSON.stringify(path)}: ${why}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}` });
+  if (!path.startsWith('/')) return bad('it must start with /');
+  const raw = path.slice(1).split('/');
+  const segments: string[] = [];
+  for (const [i, s] of raw.entries()) {
+    if (s === '') {
+      const rest = `/${raw.filter(Boolean).join('/')}`;
+      return i === raw.length - 1 ? bad('a trailing slash', rest) : bad('an empty segment (//)', rest);
+    }
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(s);
+    } catch {
+      return bad('bad percent-encoding');
+    }
+    if (decoded === '.' || decoded === '..') return bad('a dot segment');
+    if (/[/\\]/.test(decoded)) return bad('an encoded slash or a backslash');
+    if (/[\u0000-\u001f\u007f]/.test(decoded)) return bad('a control character');
+    segments.push(decoded);
+  }
+  return { segments };
+}
+
+/** A path as it may be logged: whatever follows a `ping` segment (the only secret of /ping) becomes `***`. */
+export function loggablePath(path: string): string {
+  const parts = path.split(/\/|%2f/i);
+  const at = parts.findIndex((p) => safeDecode(p).toLowerCase() === 'ping');
+  if (at < 0) return path;
+  return [...parts.slice(0, at + 1), ...parts.slice(at + 1).map((p) => (p === 'fail' || p === '' ? p : '***'))].join('/');
+}
+
+function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

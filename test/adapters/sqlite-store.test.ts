@@ -64,7 +64,7 @@ function resolve(i: Incident, at: number): Incident {
 }
 
 function notifyEffect(key: string, inc: Incident, event: 'incident.opened' | 'incident.resolved' = 'incident.opened'): Effect {
-  return { kind: 'notify', key, channel: 'team', payload: { event, incident: inc } };
+  return { kind: 'notify', key, channel: `team-${key}`, payload: { event, incident: inc } };
 }
 
 function reactEffect(key: string, inc: Incident | null): Effect {

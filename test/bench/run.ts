@@ -3,19 +3,26 @@
  * Not a test: nothing here passes or fails; it prints what it measured.
  *
  *   prober   HTTP checks/s (fresh connection each, concurrency 50) vs raw undici fresh-connection GETs
+ *   check    `pagerless check` (the compiled CLI) over 10,000 HTTP checks vs raw node:http
+ *            fresh-connection GETs at the same concurrency, against a loopback target
+ *   startup  the CLI's wall time for --version, validate (example config) and schema, against `node -e 0`
+ *   validate `pagerless validate` of a 10,000-check config vs the YAML library parsing it with positions
  *   reducer  results evaluated per second
- *   engine   `pagerless run` with 2,000 checks every 30 s: CPU % of one core, /api/checks latency
+ *   engine   `pagerless run` with 10,000 HTTP checks every 60 s: CPU % of one core, /api/checks latency
  *   bundle   each Lambda bundled as `cdk deploy` bundles it (esbuild, minified, AWS SDK external):
  *            size, and cold init (a fresh `node` importing it) against a bare `node` start
  *   writes   DynamoDB writes per 1,000 results in the steady state (every check up), from `pagerless cost`
  *
- * BENCH_ONLY=prober,reducer,engine,bundle,writes picks sections; BENCH_ENGINE_SECONDS shortens the engine run.
+ * BENCH_ONLY=prober,check,startup,validate,reducer,engine,bundle,writes picks sections;
+ * BENCH_ENGINE_SECONDS shortens the engine run; BENCH_CHECKS and BENCH_CONCURRENCY size `check`.
+ * Sections that run the CLI build dist/ first (bin/build.mjs).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'undici';
+import { LineCounter, parseDocument } from 'yaml';
 import { parseConfig } from '../../shared/config/load.ts';
 import { runRound } from '../../shared/engine/probe.ts';
 import { evaluate, type CheckPolicy } from '../../shared/engine/reducer.ts';
@@ -23,8 +30,10 @@ import type { CheckState, ProbeResult } from '../../shared/types.ts';
 import { freePort, tempDir } from '../e2e/harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const only = new Set((process.env.BENCH_ONLY ?? 'prober,reducer,engine,bundle,writes').split(','));
+const CLI = join(ROOT, 'bin/pagerless.js');
+const only = new Set((process.env.BENCH_ONLY ?? 'prober,check,startup,validate,reducer,engine,bundle,writes').split(','));
 const figures: Record<string, string> = {};
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 function startTarget(): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(ROOT, 'test/bench/target.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -89,7 +98,6 @@ services:
   }
   await agent.close();
   child.kill('SIGTERM');
-  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
   const rawRate = median(rounds.map((r) => r.raw));
   const ourRate = median(rounds.map((r) => r.ours));
   const ratio = median(rounds.map((r) => r.ours / r.raw));
@@ -100,6 +108,193 @@ services:
   figures['raw undici fresh-connection GETs/s (median)'] = rawRate.toFixed(0);
   figures['prober ratio to raw undici, median of paired runs (target >= 0.9)'] = ratio.toFixed(2);
   figures['prober ratio to raw node:http fresh-connection GETs (its own floor)'] = nodeRatio.toFixed(2);
+}
+
+/** A config of `n` HTTP checks (20 per service) against `url`/sN/cM, one YAML line per key as people write them. */
+function manyChecks(n: number, url: string, settings = ''): string {
+  const lines = ['version: 1', ...(settings ? [`settings: { ${settings} }`] : []), 'defaults: { interval: 60s, timeout: 5s }', 'channels:', '  out: { type: console }', 'services:'];
+  for (let s = 0; s < n / 20; s++) {
+    lines.push(`  - name: svc${s}`, '    alert: [out]', '    checks:');
+    for (let c = 0; c < 20; c++) lines.push(`      - name: c${c}`, `        http: { url: "${url}/s${s}/c${c}" }`, '        expect: { body: healthy }');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Run the CLI to completion; wall time from spawn to exit, stdout and stderr collected. */
+function runCli(args: string[]): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.once('error', rej);
+    child.once('close', (code) => res({ ms: performance.now() - t0, code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+/** node:http with a fresh connection per request: what the prober is built on, and the floor `check` is held to. */
+function nodeHttpGet(url: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode === 200));
+    });
+    req.once('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** The same GETs as `nodeHttpGet`, in a fresh node process (cold, like the CLI); it prints its own seconds. */
+const RAW_PROCESS = `import { request } from 'node:http';
+const [url, n, concurrency] = process.argv.slice(1);
+let next = 0;
+let failed = 0;
+const get = (i) => new Promise((resolve) => {
+  const req = request(url + '/s' + Math.floor(i / 20) + '/c' + (i % 20), { agent: false }, (res) => {
+    res.resume();
+    res.once('end', () => resolve(res.statusCode === 200));
+  });
+  req.once('error', () => resolve(false));
+  req.end();
+});
+const t0 = performance.now();
+await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+  while (next < Number(n)) if (!(await get(next++))) failed++;
+}));
+console.log((performance.now() - t0) / 1000, failed);`;
+
+async function benchCheck(): Promise<void> {
+  const n = Number(process.env.BENCH_CHECKS ?? 10_000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 100);
+  const { port, child } = await startTarget();
+  const url = `http://127.0.0.1:${port}`;
+  const file = join(tempDir('pagerless-bench-'), 'monitors.yaml');
+  writeFileSync(file, manyChecks(n, url, `concurrency: ${concurrency}`));
+  // Baseline 1: in this process, warmed up (the stricter one).
+  const warm = async () => {
+    let i = 0;
+    return (await pool(n, concurrency, () => nodeHttpGet(`${url}/s${Math.floor(i / 20)}/c${i++ % 20}`))).perSecond;
+  };
+  // Baseline 2: a fresh node process, as cold as the CLI.
+  const fresh = async () => {
+    const out = await new Promise<string>((res) => {
+      const c = spawn(process.execPath, ['--input-type=module', '-e', RAW_PROCESS, url, String(n), String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      c.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+      c.once('close', () => res(text));
+    });
+    const [seconds, failed] = out.trim().split(' ').map(Number);
+    if (failed) console.log(`  (raw node:http process: ${failed} GETs failed)`);
+    return n / seconds!;
+  };
+  const cli = async () => {
+    const r = await runCli(['check', '-c', file]);
+    const summary = r.stdout.trim().split('\n').at(-1) ?? '';
+    const m = /^(\d+) checks: (\d+) ok, (\d+) failed, \d+ skipped \(([\d.]+) s/.exec(summary);
+    if (!m || r.code !== 0) console.log(`  pagerless check exited ${r.code}: ${summary || r.stderr.split('\n')[0]}`);
+    if (m && Number(m[3]) > 0) console.log(`  (pagerless check: ${m[3]} checks failed)`);
+    // The CLI's own figure covers the probing; the wall time adds start-up, loading the config and the table.
+    return { probing: n / Number(m?.[4] ?? NaN), wall: n / (r.ms / 1000) };
+  };
+  await warm(); // warm-up: this process's JIT, the target's and the kernel's
+  const runs: { warm: number; fresh: number; probing: number; wall: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    // Alternating order, so drift in machine load hits every side alike.
+    const order = i % 2 === 0 ? ['warm', 'fresh', 'cli'] as const : ['cli', 'fresh', 'warm'] as const;
+    const run = { warm: 0, fresh: 0, probing: 0, wall: 0 };
+    for (const side of order) {
+      if (side === 'warm') run.warm = await warm();
+      else if (side === 'fresh') run.fresh = await fresh();
+      else Object.assign(run, await cli());
+    }
+    runs.push(run);
+  }
+  child.kill('SIGTERM');
+  console.log(`check: \`pagerless check\` over ${n} HTTP checks, settings.concurrency ${concurrency}, fresh connection each, loopback target in its own process`);
+  for (const [i, r] of runs.entries()) {
+    console.log(`  run ${i + 1}: raw node:http ${r.warm.toFixed(0)}/s warm, ${r.fresh.toFixed(0)}/s in a fresh process; pagerless check ${r.probing.toFixed(0)} checks/s probing, ${r.wall.toFixed(0)}/s from spawn to exit`);
+  }
+  const ratio = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f)).toFixed(2);
+  figures[`check: raw node:http fresh-connection GETs/s at concurrency ${concurrency}, warm in-process / fresh process (medians)`] = `${median(runs.map((r) => r.warm)).toFixed(0)} / ${median(runs.map((r) => r.fresh)).toFixed(0)}`;
+  figures[`check: pagerless check of ${n} checks, checks/s probing / from spawn to exit (medians)`] = `${median(runs.map((r) => r.probing)).toFixed(0)} / ${median(runs.map((r) => r.wall)).toFixed(0)}`;
+  figures['check: ratio probing to raw node:http in a fresh process, median of runs (target >= 0.9)'] = ratio((r) => r.probing / r.fresh);
+  figures['check: ratio probing to raw node:http warm in-process'] = ratio((r) => r.probing / r.warm);
+  figures['check: ratio from spawn to exit (start-up, config and table included) to raw in a fresh process'] = ratio((r) => r.wall / r.fresh);
+}
+
+async function benchStartup(): Promise<void> {
+  const commands: [string, string[]][] = [
+    ['--version', ['--version']],
+    ['validate (examples/monitors.yaml)', ['validate', '-c', 'examples/monitors.yaml']],
+    ['schema', ['schema']],
+  ];
+  const time = (args: string[]) => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
+    return performance.now() - t0;
+  };
+  const runs = 15;
+  const rows: { name: string; ms: number[] }[] = [{ name: 'node -e 0 (bare node)', ms: [] }, ...commands.map(([name]) => ({ name, ms: [] as number[] }))];
+  const argv = [['-e', '0'], ...commands.map(([, args]) => [CLI, ...args])];
+  for (const args of argv) time(args); // warm the file cache
+  // Round-robin, so a burst of load from elsewhere hits every command alike.
+  for (let i = 0; i < runs; i++) for (const [k, args] of argv.entries()) rows[k]!.ms.push(time(args));
+  console.log(`startup: wall time of a fresh process, ${runs} runs each, round-robin`);
+  for (const r of rows) {
+    const sorted = [...r.ms].sort((a, b) => a - b);
+    console.log(`  ${r.name.padEnd(34)} median ${median(r.ms).toFixed(0)} ms, min ${sorted[0]!.toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
+    figures[`startup: ${r.name}, median ms${r.name.startsWith('node') ? '' : ' (target <= 300)'}`] = median(r.ms).toFixed(0);
+  }
+}
+
+async function benchValidate(): Promise<void> {
+  const n = 10_000;
+  const file = join(tempDir('pagerless-bench-'), 'monitors.yaml');
+  writeFileSync(file, manyChecks(n, 'https://svc.example.com'));
+  const { loadConfig } = await import('../../shared/config/load.ts');
+  const yamlAlone = () => {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter });
+    if (doc.errors.length) throw new Error(String(doc.errors[0]));
+  };
+  const timed = (f: () => unknown) => {
+    const t0 = performance.now();
+    f();
+    return performance.now() - t0;
+  };
+  // In this process: loadConfig (read, parse, validate, compile) against parseDocument of the same file.
+  yamlAlone();
+  loadConfig(file, {});
+  const inProcess: { ours: number; yaml: number }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const [first, second] = i % 2 === 0 ? [yamlAlone, () => loadConfig(file, {})] : [() => loadConfig(file, {}), yamlAlone];
+    const a = timed(first);
+    const b = timed(second);
+    inProcess.push(i % 2 === 0 ? { yaml: a, ours: b } : { ours: a, yaml: b });
+  }
+  // As a user meets it: `pagerless validate` in a fresh process against a fresh node that only parses the file.
+  const parseOnly = `import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+const doc = parseDocument(readFileSync(${JSON.stringify(file)}, 'utf8'), { lineCounter: new LineCounter() });
+if (doc.errors.length > 0) process.exit(1);`;
+  const fresh: { cli: number; yaml: number }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const cli = await runCli(['validate', '-c', file]);
+    if (cli.code !== 0) console.log(`  validate exited ${cli.code}: ${cli.stderr.split('\n')[0]}`);
+    const yaml = timed(() => execFileSync(process.execPath, ['--input-type=module', '-e', parseOnly], { cwd: ROOT, stdio: 'ignore' }));
+    fresh.push({ cli: cli.ms, yaml });
+  }
+  const kb = readFileSync(file).length / 1024;
+  console.log(`validate: ${n} HTTP checks (${kb.toFixed(0)} KB of YAML), 5 runs each`);
+  for (const [i, r] of inProcess.entries()) console.log(`  in-process run ${i + 1}: loadConfig ${r.ours.toFixed(0)} ms, yaml parseDocument with positions ${r.yaml.toFixed(0)} ms`);
+  for (const [i, r] of fresh.entries()) console.log(`  fresh process run ${i + 1}: pagerless validate ${r.cli.toFixed(0)} ms, node + yaml parseDocument with positions ${r.yaml.toFixed(0)} ms`);
+  figures['validate 10,000 checks: loadConfig in-process, ms (median)'] = median(inProcess.map((r) => r.ours)).toFixed(0);
+  figures['validate 10,000 checks: yaml parseDocument with positions in-process, ms (median)'] = median(inProcess.map((r) => r.yaml)).toFixed(0);
+  figures['validate 10,000 checks: ratio loadConfig / yaml alone, in-process (target <= 1)'] = median(inProcess.map((r) => r.ours / r.yaml)).toFixed(2);
+  figures['validate 10,000 checks: `pagerless validate` wall, ms (median)'] = median(fresh.map((r) => r.cli)).toFixed(0);
+  figures['validate 10,000 checks: ratio `pagerless validate` / fresh node + yaml alone (target <= 1)'] = median(fresh.map((r) => r.cli / r.yaml)).toFixed(2);
 }
 
 function benchReducer(): void {
@@ -137,18 +332,14 @@ function benchReducer(): void {
 
 async function benchEngine(): Promise<void> {
   const seconds = Number(process.env.BENCH_ENGINE_SECONDS ?? 120);
-  const checks = 2_000;
+  const checks = 10_000;
+  const intervalSeconds = 60;
   const { port: targetPort, child: target } = await startTarget();
   const dir = tempDir('pagerless-bench-');
-  const lines = ['version: 1', 'defaults: { interval: 30s, timeout: 5s }', 'channels:', '  out: { type: console }', 'services:'];
-  for (let s = 0; s < checks / 20; s++) {
-    lines.push(`  - name: svc${s}`, '    alert: [out]', '    checks:');
-    for (let c = 0; c < 20; c++) lines.push(`      - name: c${c}`, `        http: { url: "http://127.0.0.1:${targetPort}/s${s}/c${c}" }`, '        expect: { body: healthy }');
-  }
   const configFile = join(dir, 'monitors.yaml');
-  writeFileSync(configFile, `${lines.join('\n')}\n`);
+  writeFileSync(configFile, manyChecks(checks, `http://127.0.0.1:${targetPort}`));
   const port = await freePort();
-  const engine = spawn(process.execPath, [join(ROOT, 'bin/pagerless.js'), 'run', '-c', configFile, '--port', String(port), '--data', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const engine = spawn(process.execPath, [CLI, 'run', '-c', configFile, '--port', String(port), '--data', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   engine.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const api = `http://127.0.0.1:${port}/api/checks`;
@@ -171,12 +362,15 @@ async function benchEngine(): Promise<void> {
   const t0 = Date.now();
   const latencies: number[] = [];
   let up = 0;
+  let bytes = 0;
   while (Date.now() - t0 < seconds * 1000) {
     const s = performance.now();
     const res = await fetch(api);
-    const body = (await res.json()) as { checks: { state: string }[] };
+    const text = await res.text();
+    // The API's latency: request to last byte. Parsing the JSON here is this client's cost, not the engine's.
     latencies.push(performance.now() - s);
-    up = body.checks.filter((c) => c.state === 'up').length;
+    bytes = text.length;
+    up = (JSON.parse(text) as { checks: { state: string }[] }).checks.filter((c) => c.state === 'up').length;
     await new Promise((r) => setTimeout(r, 2_000));
   }
   const cpu = ((ticks() - c0) / hz) / ((Date.now() - t0) / 1000);
@@ -184,9 +378,9 @@ async function benchEngine(): Promise<void> {
   target.kill('SIGTERM');
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1);
-  console.log(`engine: ${checks} http checks every 30 s for ${seconds} s (${Math.round(checks / 30)} checks/s); ${up} up at the end; ${latencies.length} /api/checks samples`);
+  console.log(`engine: ${checks} http checks every ${intervalSeconds} s for ${seconds} s (${Math.round(checks / intervalSeconds)} checks/s); ${up} up at the end; ${latencies.length} /api/checks samples of ${(bytes / 1024).toFixed(0)} KB`);
   if (/ERROR|skipping rounds/.test(stderr)) console.log(`  engine log had errors or skipped rounds:\n${stderr.split('\n').filter((l) => /ERROR|skipping/.test(l)).slice(0, 5).join('\n')}`);
-  figures['engine CPU, % of one core (target < 20%)'] = (cpu * 100).toFixed(1);
+  figures[`engine, ${checks} checks every ${intervalSeconds} s: CPU, % of one core (target < 25%)`] = (cpu * 100).toFixed(1);
   figures['/api/checks latency p50 / p95 / max, ms (target < 200)'] = `${pct(0.5)} / ${pct(0.95)} / ${latencies.at(-1)!.toFixed(1)}`;
 }
 
@@ -238,10 +432,16 @@ async function benchWrites(): Promise<void> {
   figures['pagerless cost: 1,000 HTTPS endpoints, 60 s, 3 regions, $/month (target <= 15)'] = r.totalUsd.toFixed(2);
 }
 
+if (['check', 'startup', 'validate', 'engine'].some((s) => only.has(s))) {
+  execFileSync(process.execPath, [join(ROOT, 'bin/build.mjs')], { stdio: 'inherit' }); // the CLI sections run dist/
+}
 if (only.has('reducer')) benchReducer();
 if (only.has('writes')) await benchWrites();
 if (only.has('bundle')) await benchBundles();
+if (only.has('startup')) await benchStartup();
+if (only.has('validate')) await benchValidate();
 if (only.has('prober')) await benchProber();
+if (only.has('check')) await benchCheck();
 if (only.has('engine')) await benchEngine();
 console.log('\nFigures (this machine, this run):');
 const width = Math.max(...Object.keys(figures).map((k) => k.length));

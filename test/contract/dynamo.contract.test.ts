@@ -54,7 +54,7 @@ const incident: Incident = {
   id: 'checkout.api.1', check: CHECK, service: 'checkout', group: null, severity: 'critical', openedAt: new Date(T0).toISOString(),
   resolvedAt: null, durationSeconds: null, reason: 'status 500 does not match 2xx', regions: { 'us-east-1': 'down' },
 };
-const notify = (key: string): Effect => ({ kind: 'notify', key, channel: 'team', payload: { event: 'incident.opened', incident } });
+const notify = (key: string): Effect => ({ kind: 'notify', key, channel: `team-${key}`, payload: { event: 'incident.opened', incident } });
 const state = (version: number) => ({ check: CHECK, version, regions: {}, incident: null, reactions: {} });
 
 function batch(n: number, at: number, region = 'eu-west-1'): ProbeResult[] {

@@ -46,8 +46,9 @@ function resolve(i: Incident, at: number): Incident {
   return { ...i, resolvedAt: new Date(at).toISOString(), durationSeconds: Math.round((at - Date.parse(i.openedAt)) / 1000), regions: { local: 'up' } };
 }
 
-function notifyEffect(key: string, inc: Incident, event: 'incident.opened' | 'incident.resolved' = 'incident.opened'): Effect {
-  return { kind: 'notify', key, channel: 'team', payload: { event, incident: inc } };
+/** Each key its own channel by default: items of one incident and channel are delivered one at a time (tested below). */
+function notifyEffect(key: string, inc: Incident, event: 'incident.opened' | 'incident.resolved' = 'incident.opened', channel = `team-${key}`): Effect {
+  return { kind: 'notify', key, channel, payload: { event, incident: inc } };
 }
 
 function reactEffect(key: string, inc: Incident | null): Effect {
@@ -316,6 +317,25 @@ export function storeContract(name: string, make: () => Promise<StoreUnderTest>)
         // Claimed items still count as pending until settled; the future one is not due yet.
         expect(await store.pendingCount()).toBe(3);
         expect((await store.claimDue(T0 + 60_000, 10)).map((i) => i.key)).toEqual(['c-future']);
+      });
+
+      it('delivers the events of one incident and channel in order: a later one waits until the earlier is settled', async () => {
+        await store.enqueue([notifyEffect('o-opened', inc, 'incident.opened', 'pager')], T0);
+        await store.enqueue([notifyEffect('o-resolved', inc, 'incident.resolved', 'pager'), notifyEffect('o-other', inc, 'incident.opened', 'chat')], T0 + 1);
+        expect((await store.claimDue(T0 + 10, 10)).map((i) => i.key)).toEqual(['o-opened', 'o-other']);
+        // The opening failed and is retried later: the resolution still waits behind it.
+        await store.retryLater('o-opened', 'answered 500', T0 + 5_000);
+        expect(await store.claimDue(T0 + 10, 10)).toEqual([]);
+        expect((await store.claimDue(T0 + 5_000, 10)).map((i) => i.key)).toEqual(['o-opened']);
+        await store.giveUp('o-opened', 'answered 500 twelve times', T0 + 5_001);
+        expect((await store.claimDue(T0 + 5_002, 10)).map((i) => i.key)).toEqual(['o-resolved']);
+      });
+
+      it('lets `accept` decline an item, which stays pending', async () => {
+        await store.enqueue([notifyEffect('x-1', inc, 'incident.opened', 'slow'), notifyEffect('x-2', inc, 'incident.opened', 'fast')], T0);
+        const got = await store.claimDue(T0, 10, (e) => (e as { channel: string }).channel !== 'slow');
+        expect(got.map((i) => i.key)).toEqual(['x-2']);
+        expect((await store.claimDue(T0, 10)).map((i) => i.key)).toEqual(['x-1']);
       });
 
       it('hands each item to one claimer when two claim at once', async () => {

@@ -1,6 +1,7 @@
 /** The one-shot commands as a user runs them: validate, check, schema. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startTarget, tempDir, writeConfig } from './harness.ts';
+import { createServer } from 'node:http';
+import { cli, close, listen, startTarget, tempDir, writeConfig } from './harness.ts';
 
 let target: Awaited<ReturnType<typeof startTarget>>;
 beforeAll(async () => {
@@ -73,13 +74,13 @@ services:
     expect(lines.find((l) => l.startsWith('web/wrong-body'))).toMatch(/FAIL\s+\d+ ms\s+body does not match \/\^maintenance\$\/$/);
     expect(lines.find((l) => l.startsWith('web/port'))).toMatch(/OK/);
     expect(lines.find((l) => l.startsWith('web/pushed'))).toMatch(/SKIP/);
-    expect(lines.at(-1)).toBe('4 checks: 2 ok, 1 failed, 1 skipped');
+    expect(lines.at(-1)).toMatch(/^4 checks: 2 ok, 1 failed, 1 skipped \(\d+\.\d s, at most 100 at once\)$/);
   });
 
   it('--only runs one check and exits 0 when it passes', async () => {
     const r = await cli(['check', '-c', writeConfig(tempDir(), config()), '--only', 'web/ok']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('1 checks: 1 ok, 0 failed, 0 skipped');
+    expect(r.stdout).toContain('1 checks: 1 ok, 0 failed, 0 skipped (');
     expect(r.stdout).not.toContain('wrong-body');
   });
 
@@ -87,6 +88,66 @@ services:
     const r = await cli(['check', '-c', writeConfig(tempDir(), config()), '--only', 'web/nope']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--only web/nope: no such check or service (checks: web/ok, web/wrong-body, web/port, web/pushed)');
+  });
+});
+
+describe('pagerless check at scale', () => {
+  it('runs at most settings.concurrency checks at once and prints rows in config order', async () => {
+    // Earlier checks answer later, so the order they finish in is the reverse of the config's.
+    let open = 0;
+    let most = 0;
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(req.url!);
+      most = Math.max(most, ++open);
+      const n = Number(req.url!.slice(2));
+      setTimeout(() => {
+        open--;
+        res.end('up');
+      }, 40 * (10 - n));
+    });
+    const port = await listen(server);
+    const checks = Array.from({ length: 10 }, (_, n) => `      - name: c${n}\n        http: { url: "http://127.0.0.1:${port}/c${n}" }`).join('\n');
+    const file = writeConfig(tempDir(), `version: 1\nsettings: { concurrency: 3 }\nservices:\n  - name: web\n    checks:\n${checks}\n`);
+    try {
+      const r = await cli(['check', '-c', file]);
+      expect(r.code).toBe(0);
+      expect(paths).toHaveLength(10);
+      expect(most).toBe(3);
+      const rows = r.stdout.trim().split('\n').slice(1, -1).map((l) => l.split(/\s+/)[0]);
+      expect(rows).toEqual(Array.from({ length: 10 }, (_, n) => `web/c${n}`));
+      expect(r.stdout).toMatch(/10 checks: 10 ok, 0 failed, 0 skipped \(\d+\.\d s, at most 3 at once\)/);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('prints every row of a 2,000-check table through a pipe, then the summary', async () => {
+    const server = createServer((_req, res) => res.end('up'));
+    const port = await listen(server);
+    const services = Array.from({ length: 100 }, (_, s) => `  - name: s${s}\n    checks:\n${Array.from({ length: 20 }, (_, c) => `      - name: c${c}\n        tcp: { host: 127.0.0.1, port: ${port} }`).join('\n')}`);
+    const file = writeConfig(tempDir(), `version: 1\nservices:\n${services.join('\n')}\n`);
+    try {
+      const r = await cli(['check', '-c', file]);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2_002);
+      expect(lines[2_000]).toMatch(/^s99\/c19\s+OK/);
+      expect(lines[2_001]).toMatch(/^2000 checks: 2000 ok, 0 failed, 0 skipped/);
+    } finally {
+      await close(server);
+    }
+  });
+});
+
+describe('pagerless --version', () => {
+  it('prints the package version, as --version, -v and version', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v', 'version']) {
+      const r = await cli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`pagerless ${version}\n`);
+    }
   });
 });
 

@@ -29,6 +29,10 @@ let dynamo: Awaited<ReturnType<typeof startDynamoLocal>>;
 let sqs: Awaited<ReturnType<typeof startSqsLocal>>;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let target: Server;
+/** A second receiver that answers 500 until the test lets it recover. */
+let flaky: Server;
+let flakyUp = false;
+const flakyGot: { event: string; id: string }[] = [];
 const down = new Set<Region>();
 const queueUrls: Record<string, string> = {};
 let scheduler: Handler<{ time: string }>;
@@ -67,16 +71,29 @@ beforeAll(async () => {
     res.end(res.statusCode === 200 ? 'healthy' : 'unavailable');
   });
   const port = await listen(target);
+  flaky = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (flakyUp) flakyGot.push({ event: body.event, id: body.incident?.id });
+      res.statusCode = flakyUp ? 200 : 500;
+      res.end();
+    });
+  });
+  const flakyPort = await listen(flaky);
   const root = tempDir('pagerless-lambda-');
   // What `cdk synth` bundles: the config validated and compiled for AWS, as JSON.
   const yaml = `version: 1
-settings: { home: us-east-1, regions: [${REGIONS.join(', ')}] }
+settings: { home: us-east-1, regions: [${REGIONS.join(', ')}], summary: { every: 1h, channels: [digest] } }
 defaults: { interval: 60s, timeout: 2s, failures: 1, recoveries: 1, quorum: 2 }
 channels:
   hook: { type: webhook, url: "${receiver.url}/alerts", secret: pipeline-secret }
+  flaky: { type: webhook, url: "http://127.0.0.1:${flakyPort}/flaky" }
+  digest: { type: webhook, url: "${receiver.url}/digest" }
 services:
   - name: shop
-    alert: [hook]
+    alert: [hook, flaky]
     checks:
       - name: ${CHECK_NAME}
         http: { url: "http://127.0.0.1:${port}/health" }
@@ -105,6 +122,7 @@ afterAll(async () => {
   await sqs?.stop();
   await receiver?.close();
   if (target) await close(target);
+  if (flaky) await close(flaky);
 });
 
 /** Receive a region's due messages and hand them to its prober, as the SQS event source would. */
@@ -137,7 +155,7 @@ async function readStream(): Promise<DynamoDBStreamEvent> {
   return { Records: records.map((r) => ({ ...r, eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/pagerless-results/stream/x' })) as never };
 }
 
-let minute = Date.UTC(2026, 10, 22, 4, 0, 0);
+let minute = Date.UTC(2026, 10, 22, 4, 1, 0);
 /** One simulated minute: schedule, probe in every region, evaluate the stream. Returns the stream batch. */
 async function runMinute(): Promise<DynamoDBStreamEvent> {
   await scheduler({ time: new Date(minute).toISOString() }, context());
@@ -150,7 +168,7 @@ async function runMinute(): Promise<DynamoDBStreamEvent> {
   return batch;
 }
 
-const events = (name: string) => receiver.received.filter((r) => r.json?.event === name);
+const events = (name: string) => receiver.received.filter((r) => r.path === '/alerts' && r.json?.event === name);
 
 /** An API Gateway HTTP API (payload 2.0) request to the status function. */
 async function get(path: string): Promise<{ statusCode: number; body: string }> {
@@ -162,7 +180,7 @@ async function get(path: string): Promise<{ statusCode: number; body: string }> 
 describe('the pipeline on emulators', () => {
   it('opens one incident when 2 of 3 regions are down, none for 1 of 3, never twice on redelivery, and resolves once', async () => {
     await runMinute();
-    expect(receiver.received).toEqual([]);
+    expect(receiver.received.filter((r) => r.path === '/alerts')).toEqual([]);
 
     down.add('eu-west-1');
     await runMinute();
@@ -199,5 +217,31 @@ describe('the pipeline on emulators', () => {
     expect(events('incident.resolved')).toHaveLength(1);
     expect(await get('/status')).toMatchObject({ statusCode: 200, body: 'OK\n' });
     expect(events('incident.opened')).toHaveLength(1);
+  });
+
+  it("delivers what a failing channel missed through the scheduler's retries, in order, once each", async () => {
+    // The flaky channel answered 500 to the opening and the resolution above; both wait in the outbox.
+    expect(flakyGot).toEqual([]);
+    flakyUp = true;
+    for (let i = 0; i < 30 && flakyGot.length < 2; i++) {
+      await scheduler({ time: new Date(minute).toISOString() }, context());
+      if (flakyGot.length < 2) await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const opened = events('incident.opened')[0]!.json.incident;
+    expect(flakyGot).toEqual([{ event: 'incident.opened', id: opened.id }, { event: 'incident.resolved', id: opened.id }]);
+    await scheduler({ time: new Date(minute).toISOString() }, context());
+    expect(flakyGot).toHaveLength(2);
+  }, 60_000);
+
+  it('sends the summary digest from the scheduler once per period, also when a minute is scheduled twice', async () => {
+    // Minutes 04:01 to 04:0x ended no 1 h period: no digest yet.
+    expect(receiver.received.filter((r) => r.path === '/digest')).toEqual([]);
+    const nextHour = Date.UTC(2026, 10, 22, 5, 0, 0);
+    await scheduler({ time: new Date(nextHour).toISOString() }, context());
+    await scheduler({ time: new Date(nextHour).toISOString() }, context()); // EventBridge delivers at least once
+    await scheduler({ time: new Date(nextHour + 60_000).toISOString() }, context());
+    const digests = receiver.received.filter((r) => r.path === '/digest');
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.json).toMatchObject({ event: 'summary', summary: { checks: 1, up: 1, down: 0, periodSeconds: 3600 } });
   });
 });

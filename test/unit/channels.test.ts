@@ -22,6 +22,7 @@ const INCIDENT: Incident = {
   service: 'checkout',
   group: 'customer-abc/production',
   severity: 'critical',
+  startedAt: '2026-11-22T03:04:05.000Z',
   openedAt: '2026-11-22T03:04:05.000Z',
   resolvedAt: null,
   durationSeconds: null,
@@ -39,7 +40,7 @@ const REACTION_EVENT: NotifyEvent = {
 };
 
 /** The incident keys of DESIGN.md's webhook payload, in its order. */
-const DESIGN_INCIDENT_KEYS = ['id', 'check', 'service', 'group', 'severity', 'openedAt', 'resolvedAt', 'durationSeconds', 'reason', 'regions'];
+const DESIGN_INCIDENT_KEYS = ['id', 'check', 'service', 'group', 'severity', 'startedAt', 'openedAt', 'resolvedAt', 'durationSeconds', 'reason', 'regions'];
 
 const SECRET = 's3cret-shared-with-receiver';
 const hookSpec = (extra: { secret?: string; headers?: Record<string, string> } = {}) => ({ type: 'webhook' as const, url: 'http://127.0.0.1:9/alerts', ...extra });
@@ -76,6 +77,7 @@ describe('webhook channel: format', () => {
         service: 'checkout',
         group: 'customer-abc/production',
         severity: 'critical',
+        startedAt: '2026-11-22T03:04:05.000Z',
         openedAt: '2026-11-22T03:04:05.000Z',
         resolvedAt: null,
         durationSeconds: null,
@@ -86,7 +88,7 @@ describe('webhook channel: format', () => {
     expect(Object.keys(body)).toEqual(['event', 'incident']);
     expect(Object.keys(body.incident)).toEqual(DESIGN_INCIDENT_KEYS);
     expect(header(m, 'content-type')).toBe('application/json');
-    expect(m.body).toMatchInlineSnapshot(`"{"event":"incident.opened","incident":{"id":"checkout.api.mwr96d1k","check":"checkout/api","service":"checkout","group":"customer-abc/production","severity":"critical","openedAt":"2026-11-22T03:04:05.000Z","resolvedAt":null,"durationSeconds":null,"reason":"status 500 does not match 2xx","regions":{"local":"down"}}}"`);
+    expect(m.body).toMatchInlineSnapshot(`"{"event":"incident.opened","incident":{"id":"checkout.api.mwr96d1k","check":"checkout/api","service":"checkout","group":"customer-abc/production","severity":"critical","startedAt":"2026-11-22T03:04:05.000Z","openedAt":"2026-11-22T03:04:05.000Z","resolvedAt":null,"durationSeconds":null,"reason":"status 500 does not match 2xx","regions":{"local":"down"}}}"`);
   });
 
   it('sends resolvedAt and durationSeconds with incident.resolved', () => {
@@ -128,7 +130,7 @@ describe('webhook channel: format', () => {
       {
         "content-type": "application/json",
         "user-agent": "Pagerless/0.1",
-        "x-pagerless-signature": "sha256=bb338b942c26861ae50ab243b4efc8504ea656bed67c99152d54ac06671a55e6",
+        "x-pagerless-signature": "sha256=5248fb7eb58c14c581bc0629446a09a5c8428c9d908c812cd598f7d06955bbc0",
       }
     `);
   });

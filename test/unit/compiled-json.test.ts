@@ -1,7 +1,7 @@
 /** The compiled config the functions load: a faithful round trip, references kept for cold start. */
 import { describe, expect, it } from 'vitest';
 import { statusMatches } from '../../shared/checks/assertions.ts';
-import { hydrateCompiled, replaceReferences, secretReferences, serializeCompiled } from '../../shared/config/compiled-json.ts';
+import { hydrateCompiled, replaceReferences, secretReferences, serializeCompiled, withResolvedReferences } from '../../shared/config/compiled-json.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 
 const YAML = `version: 1
@@ -49,5 +49,44 @@ describe('references in settings', () => {
     const c = parseConfig(YAML.replace('settings: { home: us-east-1', 'settings: { statusToken: "${secret:status-token}", home: us-east-1'), 'monitors.yaml', {}, { target: 'aws', secretRefs: 'placeholder' });
     expect(c.settings.statusToken).toBe('${secret:status-token}');
     expect(c.channels.team!.spec.url).toBe('${ssm:/pagerless/slack}');
+  });
+});
+
+describe('secrets in the compiled config', () => {
+  const AWS = { target: 'aws', secretRefs: 'placeholder' } as const;
+  const withUrl = (url: string) => `version: 1
+settings: { home: us-east-1 }
+services:
+  - name: web
+    checks:
+      - name: home
+        http: { url: "${url}" }
+`;
+
+  it('travels with the JSON: ${env:} values resolved at synth stay listed; a JSON from before lists none', () => {
+    const compiled = parseConfig(withUrl('https://example.com/?key=${env:KEY}'), 'monitors.yaml', { KEY: 'env-s3cret' }, AWS);
+    expect(compiled.checks[0]!.target).toBe('GET https://example.com/?key=***');
+    expect(hydrateCompiled(serializeCompiled(compiled)).secrets).toEqual(['env-s3cret']);
+    const old = JSON.parse(serializeCompiled(compiled)) as Record<string, unknown>;
+    delete old.secrets;
+    expect(hydrateCompiled(JSON.stringify(old)).secrets).toEqual([]);
+  });
+
+  it('shows a reference as written in the target, never the stand-in validated in its place', () => {
+    const compiled = parseConfig(withUrl('${ssm:/web/url}'), 'monitors.yaml', {}, AWS);
+    expect(compiled.checks[0]!.spec.url).toBe('${ssm:/web/url}');
+    expect(compiled.checks[0]!.target).toBe('GET ${ssm:/web/url}');
+  });
+
+  it('withResolvedReferences puts the values in the specs and in secrets, and leaves the target as compiled', () => {
+    const back = hydrateCompiled(serializeCompiled(parseConfig(YAML, 'monitors.yaml', {}, AWS)));
+    const resolved = new Map([['${ssm:/pagerless/slack}', 'https://hooks.slack.com/services/T/B/x'], ['${secret:web-pw}', 'p"w: #1']]);
+    const out = withResolvedReferences(back, resolved);
+    expect(out.channels.team!.spec.url).toBe('https://hooks.slack.com/services/T/B/x');
+    expect(out.checks[0]!.spec.basicAuth.password).toBe('p"w: #1');
+    expect(out.checks[0]!.target).toBe(back.checks[0]!.target);
+    expect(out.secrets).toEqual(['https://hooks.slack.com/services/T/B/x', 'p"w: #1']);
+    expect(out.checks[0]!.expect.body).toBeInstanceOf(RegExp);
+    expect(withResolvedReferences(back, new Map())).toBe(back);
   });
 });

@@ -133,14 +133,14 @@ describe('durations', () => {
       at: '7:31',
       key: 'services[0].checks[0].expect.maxLatency',
       path: ['services', 0, 'checks', 0, 'expect', 'maxLatency'],
-      reason: '"800" is not a duration (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)',
+      reason: '"800" is not a duration: write 800ms for milliseconds or 800s for seconds (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)',
     });
   });
 
   it('a duration written as a bare number in a reaction', () => {
     expectOnlyIssue(
       lines('version: 1', 'reactions:', '  restart: { type: webhook, url: "http://127.0.0.1:9/r", cooldown: 5 }', ...SERVICE),
-      { at: '3:68', key: 'reactions.restart.cooldown', path: ['reactions', 'restart', 'cooldown'], reason: 'expected string, got 5' },
+      { at: '3:68', key: 'reactions.restart.cooldown', path: ['reactions', 'restart', 'cooldown'], reason: '5 is not a duration: write 5s for 5 seconds (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)' },
     );
   });
 });
@@ -541,7 +541,8 @@ describe('${env:NAME} references', () => {
       { PORT: '8081' },
     );
     expect(checkById(cfg, 'shop/api').spec.url).toBe('http://127.0.0.1:8081/health');
-    expect(checkById(cfg, 'shop/api').target).toBe('GET http://127.0.0.1:8081/health');
+    // Shown redacted: a value from the environment may be a secret, whatever it looks like.
+    expect(checkById(cfg, 'shop/api').target).toBe('GET http://127.0.0.1:***/health');
   });
 
   it('${env:NAME:-default} uses the default when the variable is unset', () => {
@@ -554,12 +555,12 @@ describe('${env:NAME} references', () => {
     expect(cfg.settings.statusToken).toBe('from-env');
   });
 
-  it('the substituted value is validated like a literal one', () => {
+  it('the substituted value is validated like a literal one (and not quoted: it may be a secret)', () => {
     expectOnlyIssue(lines('version: 1', 'defaults:', '  interval: ${env:EVERY}', ...SERVICE), {
       at: '3:13',
       key: 'defaults.interval',
       path: ['defaults', 'interval'],
-      reason: '"soon" is not a duration (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)',
+      reason: '"***" is not a duration (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)',
     }, { EVERY: 'soon' });
   });
 
@@ -604,7 +605,7 @@ describe('several problems', () => {
       lines('version: 1', 'defaults:', '  timeout: 10', '  retries: -1', 'services:', '  - name: shop', '    severity: high', '    checks:', '      - name: api', '        http: { url: "https://shop.example.com/health" }'),
     );
     expect(err.message.split('\n')).toEqual([
-      'monitors.yaml:3:12: defaults.timeout: expected string, got 10',
+      'monitors.yaml:3:12: defaults.timeout: 10 is not a duration: write 10s for 10 seconds (use a number and a unit: 500ms, 30s, 5m, 24h, 7d)',
       'monitors.yaml:4:12: defaults.retries: -1 is too small (minimum 0)',
       'monitors.yaml:7:15: services[0].severity: "high" is not one of "critical", "warning", "info"',
     ]);
@@ -754,7 +755,9 @@ describe('a valid config', () => {
 
   it('examples/monitors.yaml takes its port from PAGERLESS_PORT when set', () => {
     const cfg = loadConfig(EXAMPLE, { PAGERLESS_PORT: '9090' });
-    expect(checkById(cfg, 'pagerless/api').target).toBe('GET http://127.0.0.1:9090/api/checks');
+    expect(checkById(cfg, 'pagerless/api').spec.url).toBe('http://127.0.0.1:9090/api/checks');
+    expect(checkById(cfg, 'pagerless/api').target).toBe('GET http://127.0.0.1:***/api/checks');
+    expect(cfg.secrets).toEqual(['9090']);
   });
 
   it('a missing file is a ConfigError that says so', () => {
@@ -791,5 +794,129 @@ describe('values a reader could get wrong', () => {
     expect(parseConfig(text, FILE, { TOKEN: '' }).settings.statusToken).toBe('fallback');
     expect(parseConfig(text, FILE, { TOKEN: 'set' }).settings.statusToken).toBe('set');
     expect(parseConfig(text, FILE, {}).settings.statusToken).toBe('fallback');
+  });
+});
+
+describe('secrets from ${...} references (fault 9)', () => {
+  const withUrl = (url: string) => lines('version: 1', 'services:', '  - name: shop', '    checks:', '      - name: api', `        http: { url: "${url}" }`);
+
+  it('a secret in a query string is used by the probe and shown as *** in the target, and listed in secrets', () => {
+    const cfg = compile(withUrl('https://api.example.com/health?key=${env:API_KEY}'), { API_KEY: 'k3y-0f-the-api' });
+    const api = checkById(cfg, 'shop/api');
+    expect(api.spec.url).toBe('https://api.example.com/health?key=k3y-0f-the-api');
+    expect(api.target).toBe('GET https://api.example.com/health?key=***');
+    expect(cfg.secrets).toEqual(['k3y-0f-the-api']);
+  });
+
+  it('lists every value taken from the environment once, and no default written in the file', () => {
+    const cfg = compile(
+      lines('version: 1', 'settings: { statusToken: "${env:TOKEN}", ingestToken: "${env:INGEST:-written-in-the-file}" }', 'channels:', '  team: { type: webhook, url: "https://hooks.example.com/${env:TOKEN}" }', ...SERVICE),
+      { TOKEN: 'st4tus-token' },
+    );
+    expect(cfg.secrets).toEqual(['st4tus-token']);
+    expect(compile(lines('version: 1', ...SERVICE)).secrets).toEqual([]);
+  });
+
+  it('redacts secrets from the words of an error too (validate output lands in CI logs)', () => {
+    const err = configError(withUrl('${env:URL}'), { URL: 'ftp://files.example.com/?token=hunter2-secret' });
+    expect(err.message).not.toContain('hunter2-secret');
+    expect(err.message).toBe('monitors.yaml:6:22: services[0].checks[0].http.url: "***" must use http or https, not ftp');
+  });
+
+  it('rejects credentials in an http URL, pointing at the URL, with the basicAuth hint and without the password', () => {
+    const reason = 'credentials in the URL (user:password@host) are not sent: remove them from the URL and write basicAuth: { username: ..., password: ... }';
+    expectOnlyIssue(withUrl('https://monitor:${env:PW}@api.example.com/health'), {
+      at: '6:22',
+      key: 'services[0].checks[0].http.url',
+      path: ['services', 0, 'checks', 0, 'http', 'url'],
+      reason,
+    }, { PW: 'hunter2-secret' });
+    expectOnlyIssue(withUrl('https://monitor@api.example.com/health'), {
+      at: '6:22',
+      key: 'services[0].checks[0].http.url',
+      path: ['services', 0, 'checks', 0, 'http', 'url'],
+      reason,
+    });
+  });
+
+  it('accepts the same credentials as basicAuth, and keeps the password out of the target', () => {
+    const cfg = compile(
+      lines('version: 1', 'services:', '  - name: shop', '    checks:', '      - name: api', '        http:', '          url: https://api.example.com/health', '          basicAuth: { username: monitor, password: "${env:PW}" }'),
+      { PW: 'hunter2-secret' },
+    );
+    expect(checkById(cfg, 'shop/api').spec.basicAuth).toEqual({ username: 'monitor', password: 'hunter2-secret' });
+    expect(checkById(cfg, 'shop/api').target).toBe('GET https://api.example.com/health');
+    expect(cfg.secrets).toEqual(['hunter2-secret']);
+  });
+});
+
+describe('check kinds decide what applies to them', () => {
+  it('expect.maxLatency on a heartbeat names the kinds it applies to', () => {
+    expectOnlyIssue(
+      lines('version: 1', 'services:', '  - name: jobs', '    checks:', '      - name: nightly', '        heartbeat: { token: nightly-token-1, every: 24h }', '        expect: { maxLatency: 1s }'),
+      { at: '7:31', key: 'services[0].checks[0].expect.maxLatency', path: ['services', 0, 'checks', 0, 'expect', 'maxLatency'], reason: 'expect.maxLatency applies to http, tcp checks only, not heartbeat' },
+    );
+  });
+
+  it('on AWS, a heartbeat may inherit an interval under 10s (it is judged once a minute) but an http check may not', () => {
+    const text = lines('version: 1', 'defaults: { interval: 5s }', 'services:', '  - name: jobs', '    checks:', '      - name: nightly', '        heartbeat: { token: nightly-token-1, every: 24h }');
+    expect(parseConfig(text, FILE, {}, { target: 'aws' }).checks[0]!.intervalMs).toBe(5_000);
+    const withHttp = `${text}      - name: api\n        http: { url: "https://shop.example.com/health" }\n`;
+    try {
+      parseConfig(withHttp, FILE, {}, { target: 'aws' });
+      expect.unreachable('a 5s http check must be refused on AWS');
+    } catch (err) {
+      expect((err as ConfigError).issues).toEqual([
+        { file: FILE, line: 2, col: 23, path: ['defaults', 'interval'], message: 'interval 5s of jobs/api is under the 10s minimum on AWS' },
+      ]);
+    }
+  });
+
+  it('a duplicate heartbeat token points at the second token', () => {
+    expectOnlyIssue(
+      lines('version: 1', 'services:', '  - name: jobs', '    checks:', '      - name: a', '        heartbeat: { token: shared-token-1, every: 1h }', '      - name: b', '        heartbeat: { token: shared-token-1, every: 1h }'),
+      { at: '8:29', key: 'services[0].checks[1].heartbeat.token', path: ['services', 0, 'checks', 1, 'heartbeat', 'token'], reason: 'heartbeat token already used by jobs/a' },
+    );
+  });
+});
+
+describe('the fast path and the full parser', () => {
+  it('compile YAML the fast reader gives up on (anchors, block scalars) as the same YAML written plainly', () => {
+    const plain = compile(lines(
+      'version: 1',
+      'services:',
+      '  - name: shop',
+      '    checks:',
+      '      - name: a',
+      '        http: { url: "https://shop.example.com/a", headers: { Accept: text/plain } }',
+      '        interval: 30s',
+      '      - name: b',
+      '        http: { url: "https://shop.example.com/b", headers: { Accept: text/plain } }',
+      '        interval: 30s',
+    ));
+    const fancy = compile(lines(
+      'version: 1',
+      'services:',
+      '  - name: shop',
+      '    checks:',
+      '      - name: a',
+      '        http: { url: "https://shop.example.com/a", headers: &h { Accept: text/plain } }',
+      '        interval: &every 30s',
+      '      - name: b',
+      '        http:',
+      '          url: >-',
+      '            https://shop.example.com/b',
+      '          headers: *h',
+      '        interval: *every',
+    ));
+    expect(fancy).toEqual(plain);
+  });
+
+  it('reports a mistake at the same position whichever reader read the file first', () => {
+    const simple = lines('version: 1', ...SERVICE, '        retries: -1');
+    const withAnchor = lines('version: 1', 'x-anchors: &r -1', ...SERVICE, '        retries: *r');
+    expect(configError(simple).message).toBe('monitors.yaml:7:18: services[0].checks[0].retries: -1 is too small (minimum 0)');
+    expect(configError(withAnchor).message).toContain('monitors.yaml:2:1: x-anchors: unknown key "x-anchors"');
+    expect(configError(withAnchor).message).toContain('monitors.yaml:8:18: services[0].checks[0].retries: -1 is too small (minimum 0)');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Durations as monitors.yaml spells them (`500ms`, `30s`, `1h30m`) and as alerts print them (`1h 5m`).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DurationError, formatDuration, parseDuration } from '../../shared/config/duration.ts';
 
@@ -21,8 +22,8 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '10', '5x', '-1s', 's', '1 s', ' 30s', '30s ', '1.s', '.5s', '1e3s', '30S', '1h 30m'])(
-    'rejects %j with a DurationError that quotes the value',
+  it.each(['', '5x', '-1s', 's', '1.s', '.5s', '1e3s', '10 parsecs', '1h 30x'])(
+    'rejects %j with a DurationError that quotes the value and shows the accepted form',
     (text) => {
       expect(() => parseDuration(text)).toThrow(DurationError);
       expect(() => parseDuration(text)).toThrow(`"${text}" is not a duration ${HINT}`);
@@ -30,12 +31,48 @@ describe('parseDuration', () => {
   );
 
   it.each([
-    [30, '"30" is not a duration'],
+    ['10', 'write 10s for 10 seconds'],
+    ['1', 'write 1s for 1 second'],
+    ['800', 'write 800ms for milliseconds or 800s for seconds'],
+    ['1 s', 'did you mean 1s?'],
+    [' 30s', 'did you mean 30s?'],
+    ['30s ', 'did you mean 30s?'],
+    ['30S', 'did you mean 30s?'],
+    ['1h 30m', 'did you mean 1h30m?'],
+    ['5 minutes', 'did you mean 5m?'],
+    ['2 hours', 'did you mean 2h?'],
+    ['10sec', 'did you mean 10s?'],
+    ['250 ms', 'did you mean 250ms?'],
+    ['1 day', 'did you mean 1d?'],
+  ])('rejects %j and suggests the fix: %s', (text, fix) => {
+    expect(() => parseDuration(text)).toThrow(`"${text}" is not a duration: ${fix} ${HINT}`);
+  });
+
+  it('suggests only durations that parse, and always ends with the accepted form', () => {
+    const words = fc.constantFrom('ms', 's', 'S', 'sec', 'secs', 'seconds', 'm', 'min', 'minutes', 'h', 'hours', 'd', 'days', 'x', 'parsecs', '');
+    const part = fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom('', ' ', '  '), words);
+    fc.assert(fc.property(fc.array(part, { minLength: 1, maxLength: 3 }), fc.constantFrom('', ' '), (parts, pad) => {
+      const text = pad + parts.map(([n, gap, w]) => `${n}${gap}${w}`).join(' ');
+      let message: string | undefined;
+      try {
+        parseDuration(text);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      if (message === undefined) return; // it was a duration
+      expect(message.endsWith(HINT)).toBe(true);
+      const suggested = /did you mean (\S+)\?|write (\S+) for/.exec(message);
+      if (suggested) expect(() => parseDuration((suggested[1] ?? suggested[2])!)).not.toThrow();
+    }));
+  });
+
+  it.each([
+    [30, '30 is not a duration: write 30s for 30 seconds'],
     [undefined, '"undefined" is not a duration'],
     [null, '"null" is not a duration'],
     [{}, '"[object Object]" is not a duration'],
     [true, '"true" is not a duration'],
-  ])('rejects the non-string %o with a DurationError that quotes it', (value, words) => {
+  ])('rejects the non-string %o with a DurationError that shows it', (value, words) => {
     const call = () => parseDuration(value as unknown as string);
     expect(call).toThrow(DurationError);
     expect(call).toThrow(words);

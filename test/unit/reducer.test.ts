@@ -121,6 +121,7 @@ describe('opening an incident (failures: 2, one region)', () => {
       service: 'checkout',
       group: 'customer-abc/production',
       severity: 'critical',
+      startedAt: iso(1),
       openedAt: iso(2),
       resolvedAt: null,
       durationSeconds: null,
@@ -155,7 +156,7 @@ describe('opening an incident (failures: 2, one region)', () => {
 });
 
 describe('resolving an incident', () => {
-  it('ok -> resolved, with durationSeconds = (resolvedAt - openedAt) / 1000 and an incident.resolved per channel', () => {
+  it('ok -> resolved, with durationSeconds = (resolvedAt - startedAt) / 1000 (the outage, from its first failed round) and an incident.resolved per channel', () => {
     const p = policy();
     const t = trace(p, [ok(0), fail(1), fail(2), fail(3), fail(4), ok(6)]);
     const opened = t.opened[0]!;
@@ -166,11 +167,11 @@ describe('resolving an incident', () => {
     expect(resolved).toEqual({
       ...opened,
       resolvedAt: iso(6),
-      durationSeconds: (at(6) - at(2)) / 1000,
+      durationSeconds: (at(6) - at(1)) / 1000,
       regions: { local: 'up' },
     });
-    expect(resolved.durationSeconds).toBe(240);
-    expect((Date.parse(resolved.resolvedAt!) - Date.parse(resolved.openedAt)) / 1000).toBe(resolved.durationSeconds);
+    expect(resolved.durationSeconds).toBe(300);
+    expect((Date.parse(resolved.resolvedAt!) - Date.parse(resolved.startedAt!)) / 1000).toBe(resolved.durationSeconds);
     expect(step.state.incident).toBeNull();
     expect(step.state.regions.local).toMatchObject({ status: 'up', failures: 0, since: at(6) });
     expect(step.effects).toEqual([
@@ -190,7 +191,7 @@ describe('resolving an incident', () => {
     expect(t.steps[6]!.effects).toEqual([]);
     expect(t.steps[6]!.state.incident).not.toBeNull();
     expect(t.resolved).toHaveLength(1);
-    expect(t.steps[7]!.resolved).toMatchObject({ resolvedAt: iso(7), durationSeconds: (at(7) - at(3)) / 1000 });
+    expect(t.steps[7]!.resolved).toMatchObject({ resolvedAt: iso(7), durationSeconds: (at(7) - at(2)) / 1000 });
     expect(notifies(t.steps[7]!.effects).map((e) => e.key)).toEqual([
       `${t.opened[0]!.id}:incident.resolved:team`,
       `${t.opened[0]!.id}:incident.resolved:hook`,
@@ -237,7 +238,7 @@ describe('long traces', () => {
 
     // And it still ends: one resolution, with the whole outage's length.
     const end = evaluate(t.state, ok(101), p);
-    expect(end.resolved).toMatchObject({ id: t.opened[0]!.id, durationSeconds: (at(101) - at(2)) / 1000 });
+    expect(end.resolved).toMatchObject({ id: t.opened[0]!.id, durationSeconds: (at(101) - at(1)) / 1000 });
   });
 
   it('a steady OK check produces changed: false after its first result', () => {
@@ -285,7 +286,8 @@ describe('cross-region quorum (3 regions, quorum 2, failures 2)', () => {
     expect(t.resolved[0]).toMatchObject({
       id: t.opened[0]!.id,
       resolvedAt: iso(7),
-      durationSeconds: (at(7) - at(5)) / 1000,
+      startedAt: iso(1), // us-east-1's first failed round: the outage began there
+      durationSeconds: (at(7) - at(1)) / 1000,
       regions: { [US]: 'up', [EU]: 'down', [AP]: 'up' },
     });
     expect(t.effects.map((e) => (e.kind === 'notify' ? e.payload.event : e.kind))).toEqual([

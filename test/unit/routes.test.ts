@@ -1,7 +1,8 @@
 /** The HTTP routes as plain functions, against in-memory dependencies and a controlled clock. */
 import { describe, expect, it } from 'vitest';
+import { toApiRequest } from '../../shared/adapters/aws/http.ts';
 import { parseConfig } from '../../shared/config/load.ts';
-import { createRouter, MAX_BODY_BYTES, type ApiRequest, type RouteDeps } from '../../shared/http/routes.ts';
+import { createRouter, loggablePath, MAX_BODY_BYTES, parsePath, type ApiRequest, type ApiRequestHead, type RouteDeps } from '../../shared/http/routes.ts';
 import type { CheckState, Incident, ProbeResult } from '../../shared/types.ts';
 
 const CONFIG = `version: 1
@@ -55,7 +56,8 @@ function setup(now = 1_000_000) {
     const incident: Incident = { id: `${check}.x`, check, service: check.split('/')[0]!, group: null, severity: 'warning', openedAt: new Date(now).toISOString(), resolvedAt: null, durationSeconds: null, reason, regions: { local: 'down' } };
     states.set(check, { check, version: 1, regions: {}, incident, reactions: {} });
   };
-  return { call, clock, pushed, pings, failures, down, setLastRound: (t: number | undefined) => (lastRound = t) };
+  const head = (method: string, path: string, headers: Record<string, string> = {}): ApiRequestHead => ({ method, path, query: new URLSearchParams(), headers });
+  return { route, call, head, clock, pushed, pings, failures, down, setLastRound: (t: number | undefined) => (lastRound = t) };
 }
 
 const ST = { authorization: 'Bearer st' };
@@ -129,5 +131,88 @@ describe('/ping/{token}', () => {
     expect(s.pushed.map((r) => [r.ok, r.reason])).toEqual([[true, 'ping received'], [false, 'backup exited 2']]);
     expect((await s.call('GET', '/ping/cron-token-1/other')).status).toBe(404);
     expect((await s.call('GET', '/ping/nope')).status).toBe(404);
+  });
+});
+
+describe('paths', () => {
+  it('serve the dashboard only at exactly /, and answer 400 to every other spelling of a route', async () => {
+    const s = setup();
+    s.down('shop/api', 'status 500 does not match 2xx');
+    expect((await s.call('GET', '/')).body).toContain('<!doctype html>');
+    for (const path of ['//status', '/status/', '/./status', '/status/..', '/status/%2e%2e', '/status/%2E%2E', '/%2Fstatus', '/status%2fblog', '/status/%5cblog', '/status/bl\\og', '/status/%00', '/status/%zz', '//', '/..', 'status']) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await s.call(method, path, { headers: ST });
+        expect({ path, method, status: res.status }).toEqual({ path, method, status: 400 });
+        expect(res.body).not.toContain('<!doctype html>');
+      }
+    }
+    // Percent-encoding of ordinary characters is the same path.
+    expect((await s.call('GET', '/st%61tus', { headers: ST })).status).toBe(503);
+  });
+
+  it('name what is wrong, with the canonical spelling when there is one', () => {
+    expect(parsePath('/')).toEqual({ segments: [] });
+    expect(parsePath('/api/incidents/shop.api.x')).toEqual({ segments: ['api', 'incidents', 'shop.api.x'] });
+    expect(parsePath('/ping/a%2Db')).toEqual({ segments: ['ping', 'a-b'] });
+    expect(parsePath('//status')).toEqual({ problem: 'bad path "//status": an empty segment (//) (did you mean "/status"?)' });
+    expect(parsePath('/status/')).toEqual({ problem: 'bad path "/status/": a trailing slash (did you mean "/status"?)' });
+    expect(parsePath('/status/%2e%2e')).toEqual({ problem: 'bad path "/status/%2e%2e": a dot segment' });
+    expect(parsePath('/%2Fstatus')).toEqual({ problem: 'bad path "/%2Fstatus": an encoded slash or a backslash' });
+  });
+
+  it('are logged without the ping token', () => {
+    expect(loggablePath('/ping/cron-token-1/fail')).toBe('/ping/***/fail');
+    expect(loggablePath('/ping/cron-token-1')).toBe('/ping/***');
+    expect(loggablePath('//ping//cron-token-1')).toBe('//ping//***');
+    expect(loggablePath('/%70ing/cron-token-1')).toBe('/%70ing/***');
+    expect(loggablePath('/x/..%2Fping%2Fcron-token-1')).toBe('/x/../ping/***');
+    expect(loggablePath('/status/shop')).toBe('/status/shop');
+  });
+});
+
+describe('admission: decided from the head, before any body is read', () => {
+  it('answers a missing token, an unknown hook source or ping token, and a declared body over the limit at once', () => {
+    const s = setup();
+    const answer = (h: ApiRequestHead) => {
+      const a = s.route.admit(h);
+      return 'answer' in a ? a.answer.status : `reads body: ${a.readsBody}`;
+    };
+    expect(answer(s.head('POST', '/hooks/generic'))).toBe(401);
+    expect(answer(s.head('POST', '/hooks/generic', { authorization: 'Bearer wrong' }))).toBe(401);
+    expect(answer(s.head('POST', '/hooks/nagios', IT))).toBe(404);
+    expect(answer(s.head('POST', '/hooks/generic', { ...IT, 'content-length': String(MAX_BODY_BYTES + 1) }))).toBe(413);
+    expect(answer(s.head('POST', '/hooks/generic', { ...IT, 'content-length': String(MAX_BODY_BYTES) }))).toBe('reads body: true');
+    expect(answer(s.head('POST', '/ping/nope/fail'))).toBe(404);
+    expect(answer(s.head('POST', '/ping/cron-token-1/fail', { 'content-length': String(50 * 1024 * 1024) }))).toBe(413);
+    expect(answer(s.head('POST', '/ping/cron-token-1/fail'))).toBe('reads body: true');
+    expect(answer(s.head('POST', '/ping/cron-token-1'))).toBe('reads body: false');
+    expect(answer(s.head('GET', '/api/checks'))).toBe(401);
+    expect(answer(s.head('GET', '/status'))).toBe(401);
+    expect(answer(s.head('GET', '/health'))).toBe('reads body: false');
+    expect(answer(s.head('DELETE', '/hooks/generic'))).toBe(405);
+    expect(answer(s.head('GET', '//status', ST))).toBe(400);
+  });
+
+  it('caps /ping/{token}/fail bodies like the hooks: 413, and no failure recorded', async () => {
+    const s = setup();
+    const res = await s.call('POST', '/ping/cron-token-1/fail', { bodyTooLarge: true });
+    expect(res).toMatchObject({ status: 413, body: 'body over 256 KB\n' });
+    expect(s.failures).toEqual([]);
+    expect(s.pushed).toEqual([]);
+  });
+});
+
+describe('the same routes behind API Gateway', () => {
+  it('refuse the same path tricks and oversized failure reports, from whole requests', async () => {
+    const s = setup();
+    s.down('shop/api', 'status 500 does not match 2xx');
+    const event = (method: string, rawPath: string, body = '', headers: Record<string, string> = {}) =>
+      toApiRequest({ rawPath, rawQueryString: '', headers, body, isBase64Encoded: false, requestContext: { http: { method } } } as unknown as Parameters<typeof toApiRequest>[0]);
+    expect((await s.route(event('GET', '//status', '', ST))).status).toBe(400);
+    expect((await s.route(event('GET', '/status/%2e%2e', '', ST))).status).toBe(400);
+    expect((await s.route(event('GET', '/status', '', ST))).status).toBe(503);
+    expect((await s.route(event('POST', '/hooks/generic', '{"check":"shop/dd","status":"down"}'))).status).toBe(401);
+    expect((await s.route(event('POST', '/ping/cron-token-1/fail', 'x'.repeat(MAX_BODY_BYTES + 1)))).status).toBe(413);
+    expect(s.failures).toEqual([]);
   });
 });

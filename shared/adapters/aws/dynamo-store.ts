@@ -34,6 +34,7 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { runnableItems } from '../../engine/delivery-order.ts';
 import { systemClock, type Clock, type Commit, type EngineStore, type OutboxItem } from '../../ports.ts';
 import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from '../../types.ts';
 import { RESULTS_TABLE, STATE_TABLE } from './tables.ts';
@@ -391,19 +392,35 @@ export class DynamoStore implements EngineStore {
    * Oldest first, like SQLite, among the `limit` items due earliest: the index orders by due time,
    * so when more than `limit` are due, a retried item may wait behind newer first attempts.
    */
-  async claimDue(now: number, limit: number): Promise<OutboxItem[]> {
+  async claimDue(now: number, limit: number, accept?: (effect: Effect) => boolean): Promise<OutboxItem[]> {
     if (limit <= 0) return [];
-    const candidates = await this.queryAll({
+    const due = await this.queryAll({
       TableName: this.stateTable,
       IndexName: DUE.name,
       KeyConditionExpression: '#duePk = :pending AND #dueAt <= :now',
       ExpressionAttributeNames: { '#duePk': DUE.partitionKey, '#dueAt': DUE.sortKey },
       ExpressionAttributeValues: { ':pending': DUE_PENDING, ':now': now },
-      Limit: limit,
-    }, limit);
-    const due = new Map(candidates.map((c) => [String(c[PK]), Number(c[DUE.sortKey])]));
-    for (const [key, dueAt] of this.written) if (dueAt <= now && !due.has(`outbox#${key}`)) due.set(`outbox#${key}`, dueAt);
-    const chosen = [...due].sort((a, b) => a[1] - b[1]).slice(0, limit).map(([pk]) => pk);
+      Limit: 1,
+    }, 1);
+    // The index may lag a write this process just made.
+    if (due.length === 0 && ![...this.written.values()].some((dueAt) => dueAt <= now)) return [];
+    // Order groups need every unsettled item (pending later, or claimed): both partitions of the
+    // sparse due index, which only holds unsettled items and projects them whole.
+    const unsettled = (await Promise.all([DUE_PENDING, DUE_CLAIMED].map((p) => this.queryAll({
+      TableName: this.stateTable,
+      IndexName: DUE.name,
+      KeyConditionExpression: '#duePk = :p',
+      ExpressionAttributeNames: { '#duePk': DUE.partitionKey },
+      ExpressionAttributeValues: { ':p': p },
+    })))).flat();
+    const seen = new Set(unsettled.map((i) => String(i[PK])));
+    const missing = [...this.written].filter(([key, dueAt]) => dueAt <= now && !seen.has(`outbox#${key}`)).map(([key]) => this.outboxKey(key));
+    if (missing.length > 0) unsettled.push(...(await this.batchGet(missing)).filter((i) => i.status === 'pending' || i.status === 'claimed'));
+    const items = unsettled.map((i) => ({
+      pk: String(i[PK]), key: String(i.key), effect: JSON.parse(String(i.effect)) as Effect, createdAt: Number(i.createdAt),
+      status: i.status === 'claimed' ? 'claimed' as const : 'pending' as const, nextAt: Number(i.nextAt),
+    }));
+    const chosen = runnableItems(items, now, limit, accept).map((i) => i.pk);
     // The index is only a hint: the conditional update is the claim, so two claimers never both win.
     const claimed = await Promise.all(chosen.map(async (pk) => {
       this.written.delete(pk.slice('outbox#'.length));
@@ -701,18 +718,18 @@ export class DynamoStore implements EngineStore {
 
 /**
  * One result as a JSON tuple: [check, region (0 = the item's region `g`), `b` minus at, ok (1/0),
- * latencyMs, reason, attempts, traceId, timings, pushed (1)], trailing nulls trimmed.
+ * latencyMs, reason, attempts, traceId, timings, pushed (1), `b` minus seq], trailing nulls trimmed.
  */
 type ResultTuple = [string, string | 0, number, 0 | 1, number, string, ...unknown[]];
 
 function encodeTuple(r: ProbeResult, g: string, base: number): ResultTuple {
-  const tail: unknown[] = [r.attempts ?? null, r.traceId ?? null, r.timings ?? null, r.pushed ? 1 : null];
+  const tail: unknown[] = [r.attempts ?? null, r.traceId ?? null, r.timings ?? null, r.pushed ? 1 : null, r.seq !== undefined ? base - r.seq : null];
   while (tail.length > 0 && tail[tail.length - 1] === null) tail.pop();
   return [r.check, r.region === g ? 0 : r.region, base - r.at, r.ok ? 1 : 0, Math.round(r.latencyMs * 10) / 10, r.reason, ...tail];
 }
 
 function decodeTuple(t: unknown[], g: string, base: number): ProbeResult {
-  const [check, region, ago, ok, latencyMs, reason, attempts, traceId, timings, pushed] = t as [string, string | 0, number, number, number, string, number | null, string | null, ProbeResult['timings'] | null, number | null];
+  const [check, region, ago, ok, latencyMs, reason, attempts, traceId, timings, pushed, seqAgo] = t as [string, string | 0, number, number, number, string, number | null, string | null, ProbeResult['timings'] | null, number | null, number | null];
   return {
     check,
     region: region === 0 ? g : region,
@@ -724,6 +741,7 @@ function decodeTuple(t: unknown[], g: string, base: number): ProbeResult {
     ...(traceId !== null && traceId !== undefined ? { traceId } : {}),
     ...(timings !== null && timings !== undefined ? { timings } : {}),
     ...(pushed === 1 ? { pushed: true } : {}),
+    ...(seqAgo !== null && seqAgo !== undefined ? { seq: base - seqAgo } : {}),
   };
 }
 

@@ -9,12 +9,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompiledConfig } from '../../config/compile.ts';
-import { hydrateCompiled, replaceReferences, secretReferences } from '../../config/compiled-json.ts';
-import { EffectExecutor, type Logger } from '../../engine/effects.ts';
-import { Evaluator } from '../../engine/evaluator.ts';
-import { policiesFor } from '../../engine/policy.ts';
+import { hydrateCompiled, secretReferences, withResolvedReferences } from '../../config/compiled-json.ts';
+import { Engine } from '../../engine/engine.ts';
 import { CachedStateStore } from '../../engine/state-cache.ts';
-import { systemClock, type AwsClients, type Clock } from '../../ports.ts';
+import { systemClock, type AwsClients, type Clock, type Logger } from '../../ports.ts';
 import { lazyAwsClients, perKey } from './clients.ts';
 import { DynamoStore } from './dynamo-store.ts';
 import { createSecretResolver } from './secret-resolver.ts';
@@ -26,8 +24,8 @@ export type Environment = Record<string, string | undefined>;
 export interface AwsRuntime extends BaseRuntime {
   /** The evaluator's state cache; `validate()` it once per stream batch. */
   stateCache: CachedStateStore;
-  evaluator: Evaluator;
-  executor: EffectExecutor;
+  /** The engine's verbs over the DynamoDB store. */
+  engine: Engine;
   aws: AwsClients;
   /** The scheduler's queues; undefined where PAGERLESS_QUEUE_URLS is not set. */
   queue?: SqsProbeQueue;
@@ -86,9 +84,8 @@ async function loadBundledConfig(env: Environment, home: string, overrides: Runt
       resolved.set(ref, fallback);
     }
   }
-  // `target` is shown by /api/checks: it keeps the reference, never the secret.
-  const out = replaceReferences(config, resolved);
-  return { ...out, checks: out.checks.map((c, i) => ({ ...c, target: config.checks[i]!.target })) };
+  // `target` is shown by /api/checks: it keeps the reference, never the secret (which joins `secrets`).
+  return withResolvedReferences(config, resolved);
 }
 
 /** The stack's alert topic as one more channel of every check (id `pagerless-alerts`). */
@@ -132,16 +129,9 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
     warn: (message, fields) => console.warn(JSON.stringify({ level: 'WARN', message, ...fields })),
     error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields })),
   };
-  const executor = new EffectExecutor({
-    outbox: store,
-    incidents: store,
-    memos: store,
-    config,
-    clock,
-    log,
-    aws,
-    print: (line) => console.info(line),
-  });
+  // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
+  const stateCache = new CachedStateStore(store, () => clock.now());
+  const engine = new Engine({ config, store, states: stateCache, clock, log, aws, print: (line) => console.info(line) });
   const queueUrls = env[ENV.queueUrls];
   let queue: SqsProbeQueue | undefined;
   if (queueUrls) {
@@ -154,10 +144,7 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
     const { SQSClient: Client } = await import('@aws-sdk/client-sqs'); // the scheduler only
     queue = new SqsProbeQueue(overrides.sqs ?? perKey((r) => new Client({ region: r })), urls);
   }
-  // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
-  const stateCache = new CachedStateStore(store, () => clock.now());
-  const evaluator = new Evaluator(stateCache, policiesFor(config));
-  return { config, clock, store, stateCache, evaluator, executor, aws, region, queue };
+  return { config, clock, store, stateCache, engine, aws, region, queue };
 }
 
 /**

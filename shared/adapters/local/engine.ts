@@ -1,26 +1,25 @@
 /**
- * `pagerless run`: the shared engine wired to local adapters. An in-process scheduler feeds a
- * bounded queue drained by a prober pool; results go to SQLite in batches and through the same
- * evaluator and effect executor the AWS functions use; one HTTP server serves the routes.
+ * `pagerless run`: the engine's verbs driven by timers on one machine. A ticker on the monotonic
+ * clock asks the engine what is due; due rounds go through a bounded in-process queue to the
+ * prober pool; results are evaluated by the engine and written to SQLite in batches; one HTTP
+ * server serves the routes. Wiring only: every decision is the engine's.
  */
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { CompiledCheck, CompiledConfig } from '../../config/compile.ts';
+import type { CompiledConfig } from '../../config/compile.ts';
 import { LOCAL_REGION } from '../../config/compile.ts';
-import { checkKinds } from '../../checks/index.ts';
-import { EffectExecutor, type Logger } from '../../engine/effects.ts';
-import { Evaluator } from '../../engine/evaluator.ts';
-import { policiesFor } from '../../engine/policy.ts';
+import { Engine } from '../../engine/engine.ts';
 import { runRound } from '../../engine/probe.ts';
-import { firstRunDelay } from '../../engine/schedule.ts';
-import { buildSummary } from '../../engine/summary.ts';
-import { createRouter } from '../../http/routes.ts';
-import { systemClock, type Clock } from '../../ports.ts';
+import { MonotonicSequence, type RoundSchedule } from '../../engine/schedule.ts';
+import { createRouter, type ApiRequest, type Router } from '../../http/routes.ts';
+import { systemClock, type Clock, type Logger } from '../../ports.ts';
 import type { CheckState, ProbeResult } from '../../types.ts';
 import { lazyAwsClients } from '../aws/clients.ts';
+import { lockDataDir, openStore, prepareDataDir } from './data-dir.ts';
 import { ProberPool } from './pool.ts';
 import { startServer } from './server.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import type { SqliteStore } from './sqlite-store.ts';
 
 export interface LocalEngineOptions {
   config: CompiledConfig;
@@ -32,24 +31,26 @@ export interface LocalEngineOptions {
   log: Logger;
   /** Where the console channel writes. */
   print(line: string): void;
-  clock?: Clock;
   dispatcher?: Dispatcher;
-  /** Backoff of failed notifications. @default 1_000 */
-  retryBaseDelayMs?: number;
 }
 
-const FLUSH_EVERY_MS = 1_000;
+const TICK_MS = 250;
+const ENGINE_TICK_MS = 1_000;
 const PRUNE_EVERY_MS = 3_600_000;
-/** Results kept in memory while the database refuses writes, before the oldest are dropped. */
+/** A wall clock that moves this much more or less than the monotonic one has been stepped. */
+const CLOCK_STEP_MS = 2_000;
 const MAX_BUFFERED_RESULTS = 100_000;
 
 export class LocalEngine {
-  readonly store: SqliteStore;
   port = 0;
-  private readonly clock: Clock;
-  private readonly evaluator: Evaluator;
-  private readonly executor: EffectExecutor;
-  private readonly pool: ProberPool;
+  private readonly clock: Clock = systemClock;
+  private readonly store: SqliteStore;
+  private readonly lock: { release(): void };
+  private engine!: Engine;
+  private schedule!: RoundSchedule;
+  private pool!: ProberPool;
+  private sequence!: MonotonicSequence;
+  private route!: Router;
   private readonly states = new Map<string, CheckState>();
   private readonly latest = new Map<string, ProbeResult>();
   private readonly chains = new Map<string, Promise<void>>();
@@ -60,26 +61,27 @@ export class LocalEngine {
   private watched = new Map<string, number>();
   private buffer: ProbeResult[] = [];
   private lastRound: number | undefined;
+  private lastEngineTick: number;
+  private wallOffset = Date.now() - performance.now();
+  private startedAt = performance.now();
+  private firstDigestSent = false;
   private closeServer: (() => Promise<void>) | undefined;
   private stopped = false;
 
   private constructor(private readonly o: LocalEngineOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.store = new SqliteStore(join(o.dataDir, 'pagerless.db'));
-    this.evaluator = new Evaluator(this.store, policiesFor(o.config));
-    this.executor = new EffectExecutor({
-      outbox: this.store,
-      incidents: this.store,
-      memos: this.store,
-      config: o.config,
-      aws: lazyAwsClients(),
-      clock: this.clock,
-      log: o.log,
-      print: o.print,
-      dispatcher: o.dispatcher,
-      baseDelayMs: o.retryBaseDelayMs,
-    });
-    this.pool = new ProberPool(o.config.settings.concurrency, Math.max(1_000, o.config.checks.length * 2));
+    prepareDataDir(o.dataDir);
+    this.lock = lockDataDir(o.dataDir);
+    try {
+      this.store = openStore(o.dataDir);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+    this.lastEngineTick = this.clock.now();
+  }
+
+  get config(): CompiledConfig {
+    return this.engine.config;
   }
 
   static async start(options: LocalEngineOptions): Promise<LocalEngine> {
@@ -94,15 +96,55 @@ export class LocalEngine {
   }
 
   private async boot(): Promise<void> {
-    const { config, log } = this.o;
+    const { log } = this.o;
     for (const s of await this.store.listStates()) this.states.set(s.check, s);
     for (const r of await this.store.latestResults()) this.latest.set(`${r.check}\0${r.region}`, r);
     this.lastRound = Math.max(0, ...[...this.latest.values()].map((r) => r.at)) || undefined;
+    // Results are ordered by this sequence, started above everything stored: a wall clock set back
+    // before this start cannot make new results look older than old ones.
+    const floor = Math.max(0, ...[...this.states.values()].flatMap((s) => Object.values(s.regions).map((r) => r.seq ?? r.at)));
+    this.sequence = new MonotonicSequence(floor, this.clock.now(), performance.now());
     this.pings = await this.store.lastPings();
     this.pingFailures = await this.store.lastPingFailures();
-    this.watched = await this.store.watchStart(config.checks.map((c) => c.id), this.clock.now());
-    await this.executor.recover();
-    const router = createRouter({
+    this.install(this.o.config);
+    await this.engine.executor.recover();
+    await this.settleRemoved();
+    // Through `this.route`, so a reload's new routes serve the next request.
+    const route = Object.assign((req: ApiRequest) => this.route(req), { admit: (head: Parameters<Router['admit']>[0]) => this.route.admit(head) });
+    const server = await startServer(route, { port: this.o.port, host: this.o.host, log });
+    this.port = server.port;
+    this.closeServer = server.close;
+    this.every(TICK_MS, () => this.tick());
+    this.every(ENGINE_TICK_MS, () => this.engineTick());
+    this.every(PRUNE_EVERY_MS, () => this.prune());
+    await this.prune();
+    void this.engine.drain();
+    const open = [...this.states.values()].filter((s) => s.incident).length;
+    log.info(`watching ${this.config.checks.length} checks in ${this.config.services.length} services; ${open} open incident(s); http://${this.o.host ?? '127.0.0.1'}:${this.port}/`);
+  }
+
+  /**
+   * `SIGHUP`: run `config` from now on, keeping every state, incident, pending notification and the
+   * rounds of unchanged checks. The caller validated it; a bad file never gets here.
+   */
+  async reload(config: CompiledConfig): Promise<void> {
+    this.install(config);
+    await this.settleRemoved();
+    this.o.log.info(`config reloaded: ${config.checks.length} checks in ${config.services.length} services`);
+  }
+
+  /** Build the engine, schedule, pool and routes for a config (at boot and on reload). */
+  private install(config: CompiledConfig): void {
+    const previous = this.engine;
+    this.engine = new Engine({ config, store: this.store, clock: this.clock, log: this.o.log, print: this.o.print, aws: lazyAwsClients(), dispatcher: this.o.dispatcher });
+    this.schedule = this.engine.roundSchedule(performance.now(), previous ? this.schedule : undefined);
+    this.pool?.close();
+    this.pool = new ProberPool(config.settings.concurrency, Math.max(1_000, config.checks.length * 2));
+    // Checks not yet known are first watched now (a heartbeat's first deadline counts from here).
+    void this.store.watchStart(config.checks.map((c) => c.id), this.clock.now()).then((w) => {
+      this.watched = w;
+    }, (err) => this.engine.health.fail('the store', err));
+    this.route = createRouter({
       config,
       clock: this.clock,
       states: async () => this.states,
@@ -111,7 +153,7 @@ export class LocalEngine {
       getIncident: (id) => this.store.getIncident(id),
       timeline: (id) => this.store.timeline(id),
       lastRoundAt: async () => this.lastRound,
-      problem: async () => undefined,
+      problem: async () => this.engine.problem(),
       push: (result) => this.accept(result),
       recordPing: async (check, at) => {
         this.pings.set(check, at);
@@ -122,20 +164,11 @@ export class LocalEngine {
         await this.store.recordPingFailure(check, at, message);
       },
     });
-    const server = await startServer(router, { port: this.o.port, host: this.o.host, log });
-    this.port = server.port;
-    this.closeServer = server.close;
-    for (const check of config.checks) {
-      if (checkKinds[check.kind].mode === 'probe') this.schedule(check, firstRunDelay(check.id, check.intervalMs));
-    }
-    this.every(FLUSH_EVERY_MS, () => this.flush());
-    this.every(FLUSH_EVERY_MS, () => this.drain());
-    this.every(PRUNE_EVERY_MS, () => this.prune());
-    await this.prune();
-    this.scheduleSummaries();
-    this.drain();
-    const open = [...this.states.values()].filter((s) => s.incident).length;
-    log.info(`watching ${config.checks.length} checks in ${config.services.length} services; ${open} open incident(s); http://${this.o.host ?? '127.0.0.1'}:${this.port}/`);
+  }
+
+  private async settleRemoved(): Promise<void> {
+    const removed = await this.engine.resolveRemoved();
+    for (const id of removed) this.states.delete(id);
   }
 
   /** Stop probing, flush, close. Probes still running are abandoned (their results are dropped). */
@@ -144,36 +177,62 @@ export class LocalEngine {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.pool.close();
+    this.pool?.close();
     await Promise.race([Promise.allSettled([...this.chains.values()]), sleep(1_500)]);
-    await Promise.race([this.executor.drain().catch(() => 0), sleep(1_500)]);
+    if (this.engine) await Promise.race([this.engine.drain(), sleep(1_500)]);
     await this.closeServer?.();
     this.flush();
-    this.store.close();
+    this.store?.close();
+    this.lock.release();
   }
 
-  private schedule(check: CompiledCheck, delayMs: number): void {
-    const planned = this.clock.now() + delayMs;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (this.stopped) return;
-      const queued = this.pool.submit(check.id, () => this.probe(check));
-      if (queued) {
-        this.skipped.delete(check.id);
-      } else if (!this.skipped.has(check.id)) {
+  /** Every 250 ms: notice a stepped wall clock, and start the rounds that are due. */
+  private tick(): void {
+    const mono = performance.now();
+    const offset = Date.now() - mono;
+    const step = offset - this.wallOffset;
+    if (Math.abs(step) > CLOCK_STEP_MS) {
+      this.wallOffset = offset;
+      this.o.log.warn(`the wall clock stepped ${step > 0 ? 'forward' : 'back'} by ${Math.round(Math.abs(step) / 1000)}s; rounds and their order follow the monotonic clock, timestamps the new time`);
+      // Heartbeat deadlines are wall times: move what this process saw onto the new time base.
+      for (const [k, v] of this.pings) this.pings.set(k, v + step);
+      for (const [k, v] of this.watched) this.watched.set(k, v + step);
+    } else {
+      this.wallOffset = offset;
+    }
+    for (const id of this.schedule.due(mono)) {
+      const check = this.config.checks.find((c) => c.id === id);
+      if (!check) continue;
+      if (this.pool.submit(id, () => this.probe(check))) {
+        this.skipped.delete(id);
+      } else if (!this.skipped.has(id)) {
         // Once per streak: a target slower than its interval would otherwise log every round.
-        this.skipped.add(check.id);
-        this.o.log.warn(`skipping rounds of ${check.id}: the previous round is still queued or running (timeout ${check.timeoutMs}ms, interval ${check.intervalMs}ms)`);
+        this.skipped.add(id);
+        this.o.log.warn(`skipping rounds of ${id}: the previous round is still queued or running (timeout ${check.timeoutMs}ms, interval ${check.intervalMs}ms)`);
       }
-      // Drift-free: the next round is due one interval after this one was planned, never in the past.
-      const next = Math.max(planned + check.intervalMs - this.clock.now(), 0);
-      this.schedule(check, next);
-    }, delayMs);
-    timer.unref?.();
-    this.timers.add(timer);
+    }
   }
 
-  private async probe(check: CompiledCheck): Promise<void> {
+  /** Every second: the engine's tick (digests, retries, effects) and the results' flush. */
+  private async engineTick(): Promise<void> {
+    const now = this.clock.now();
+    this.flush();
+    await this.firstDigest(now);
+    await this.engine.tick(now, this.lastEngineTick);
+    this.lastEngineTick = now;
+  }
+
+  /** The start-up digest: once every scheduled check has a first result, or after a minute. */
+  private async firstDigest(now: number): Promise<void> {
+    if (this.firstDigestSent || !this.config.settings.summary) return;
+    const withResults = new Set([...this.latest.values()].map((r) => r.check));
+    const ready = this.engine.roundSchedule(0).ids().every((id) => withResults.has(id));
+    if (!ready && performance.now() - this.startedAt < 60_000) return;
+    this.firstDigestSent = true;
+    await this.engine.digest(now, 0, `start:${now}`);
+  }
+
+  private async probe(check: CompiledConfig['checks'][number]): Promise<void> {
     const result = await runRound(check, {
       region: LOCAL_REGION,
       now: () => this.clock.now(),
@@ -186,23 +245,17 @@ export class LocalEngine {
     await this.accept(result);
   }
 
-  /** A result from a probe or a push: keep it, and apply it in order per check. */
-  private accept(result: ProbeResult): Promise<void> {
+  /** A result from a probe or a push: number it, keep it, and evaluate it in order per check. */
+  private accept(input: ProbeResult): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    const result = { ...input, seq: this.sequence.next(performance.now()) };
     this.latest.set(`${result.check}\0${result.region}`, result);
     this.buffer.push(result);
     const previous = this.chains.get(result.check) ?? Promise.resolve();
     const next = previous.then(async () => {
-      try {
-        const t = await this.evaluator.apply(result);
-        if (!t) return;
-        this.states.set(result.check, t.state);
-        if (t.opened) this.o.log.warn(`incident opened: ${t.opened.check}: ${t.opened.reason}`, { incident: t.opened.id });
-        if (t.resolved) this.o.log.info(`incident resolved: ${t.resolved.check} after ${t.resolved.durationSeconds}s`, { incident: t.resolved.id });
-        if (t.effects.length > 0) this.drain();
-      } catch (err) {
-        this.o.log.error(`could not evaluate a result of ${result.check}`, { error: (err as Error).message });
-      }
+      const out = await this.engine.evaluate([result]);
+      for (const [id, s] of out.states) this.states.set(id, s);
+      if (out.effects > 0) void this.engine.drain();
     });
     this.chains.set(result.check, next);
     void next.then(() => {
@@ -211,77 +264,34 @@ export class LocalEngine {
     return next;
   }
 
-  /**
-   * `settings.summary`: a digest once every check has a first result (or after a minute), then
-   * every `summary.every`. Sent through the outbox like any notification.
-   */
-  private scheduleSummaries(): void {
-    const summary = this.o.config.settings.summary;
-    if (!summary) return;
-    const started = this.clock.now();
-    const scheduled = this.o.config.checks.filter((c) => checkKinds[c.kind].mode === 'probe').map((c) => c.id);
-    let sentFirst = false;
-    let lastAt = started;
-    const send = async (periodMs: number) => {
-      const now = this.clock.now();
-      const withResults = new Set([...this.latest.values()].map((r) => r.check));
-      const body = buildSummary({
-        checks: this.o.config.checks.map((c) => c.id),
-        states: this.states,
-        withResults,
-        incidents: await this.store.listIncidents(1_000),
-        now,
-        periodMs,
-      });
-      await this.store.enqueue(summary.channels.map((channel) => ({
-        kind: 'notify' as const, key: `summary:${now}:${channel}`, channel, payload: { event: 'summary' as const, summary: body },
-      })), now);
-      lastAt = now;
-      this.drain();
-    };
-    this.every(1_000, async () => {
-      const now = this.clock.now();
-      if (!sentFirst) {
-        const withResults = new Set([...this.latest.values()].map((r) => r.check));
-        const ready = scheduled.every((id) => withResults.has(id));
-        if (ready || now - started >= 60_000) {
-          sentFirst = true;
-          await send(0);
-        }
-      } else if (now - lastAt >= summary.everyMs) {
-        await send(summary.everyMs);
-      }
-    });
-  }
-
-  /** Run due effects in the background; a failing store is logged, never fatal. */
-  private drain(): void {
-    this.executor.drain().catch((err) => this.o.log.error('could not run effects (will retry)', { error: (err as Error).message }));
-  }
-
   /** Write buffered results; on a store error they stay buffered (bounded) for the next flush. */
   private flush(): void {
     if (this.buffer.length === 0 || !this.store.db.open) return;
     const batch = this.buffer;
     this.buffer = [];
-    this.store.appendResults(batch).catch((err: Error) => {
+    this.store.appendResults(batch).then(() => this.engine.health.ok('the results store'), (err: Error) => {
       const keep = batch.slice(Math.max(0, batch.length - Math.max(0, MAX_BUFFERED_RESULTS - this.buffer.length)));
       this.buffer = [...keep, ...this.buffer];
-      this.o.log.error(`could not store ${batch.length} results; keeping ${keep.length} for the next try`, { error: err.message });
+      this.engine.health.fail('the results store', err, `${this.buffer.length} result(s) kept in memory for the next try`);
     });
   }
 
   private async prune(): Promise<void> {
-    const removed = await this.store.pruneResults(this.clock.now() - this.o.config.settings.retentionMs);
+    const removed = await this.store.pruneResults(this.clock.now() - this.config.settings.retentionMs);
     if (removed > 0) this.o.log.info(`pruned ${removed} results older than the retention`);
   }
 
   private every(ms: number, fn: () => unknown): void {
+    let busy = false;
     const timer = setInterval(() => {
-      if (this.stopped) return;
+      if (this.stopped || busy) return;
+      busy = true;
       Promise.resolve()
         .then(fn)
-        .catch((err) => this.o.log.error('periodic task failed', { error: (err as Error).message }));
+        .catch((err) => this.engine.health.fail('a periodic task', err))
+        .finally(() => {
+          busy = false;
+        });
     }, ms);
     timer.unref?.();
     this.timers.add(timer as unknown as NodeJS.Timeout);

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { runnableItems } from '../../engine/delivery-order.ts';
 import type { Commit, EngineStore, OutboxItem } from '../../ports.ts';
 import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from '../../types.ts';
 
@@ -79,7 +80,8 @@ export class SqliteStore implements EngineStore {
       addTimeline: db.prepare('INSERT INTO timeline (check_id, incident_id, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
       timeline: db.prepare('SELECT check_id, incident_id, at, kind, detail FROM timeline WHERE incident_id = ? ORDER BY seq'),
       enqueue: db.prepare("INSERT OR IGNORE INTO outbox (key, effect, status, created_at, next_at) VALUES (?, ?, 'pending', ?, ?)"),
-      due: db.prepare("SELECT key, effect, attempts, created_at FROM outbox WHERE status = 'pending' AND next_at <= ? ORDER BY created_at, key LIMIT ?"),
+      unsettled: db.prepare("SELECT key, effect, attempts, created_at, status, next_at FROM outbox WHERE status IN ('pending', 'claimed')"),
+      anyDue: db.prepare("SELECT 1 FROM outbox WHERE status = 'pending' AND next_at <= ? LIMIT 1"),
       claim: db.prepare("UPDATE outbox SET status = 'claimed', attempts = attempts + 1 WHERE key = ? AND status = 'pending'"),
       complete: db.prepare("UPDATE outbox SET status = 'done', settled_at = ?, last_error = NULL WHERE key = ?"),
       retry: db.prepare("UPDATE outbox SET status = 'pending', next_at = ?, last_error = ? WHERE key = ? AND status NOT IN ('done', 'dead')"),
@@ -161,12 +163,14 @@ export class SqliteStore implements EngineStore {
     })();
   }
 
-  async claimDue(now: number, limit: number): Promise<OutboxItem[]> {
+  async claimDue(now: number, limit: number, accept?: (effect: Effect) => boolean): Promise<OutboxItem[]> {
     return this.db.transaction(() => {
-      const rows = this.stmt.due.all(now, limit) as { key: string; effect: string; attempts: number; created_at: number }[];
-      return rows
+      if (!this.stmt.anyDue.get(now)) return []; // the common case: one indexed probe, no parsing
+      const rows = (this.stmt.unsettled.all() as { key: string; effect: string; attempts: number; created_at: number; status: 'pending' | 'claimed'; next_at: number }[])
+        .map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts, createdAt: r.created_at, status: r.status, nextAt: r.next_at }));
+      return runnableItems(rows, now, limit, accept)
         .filter((r) => this.stmt.claim.run(r.key).changes === 1)
-        .map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts + 1, createdAt: r.created_at }));
+        .map((r) => ({ key: r.key, effect: r.effect, attempts: r.attempts + 1, createdAt: r.createdAt }));
     })();
   }
 

@@ -1,0 +1,250 @@
+/**
+ * The one engine. Its verbs are all a runtime needs, and every decision that depends on time is made
+ * here, once: `tick` (what is due: probe rounds, heartbeat deadlines, digests, retries of results the
+ * store refused, effect retries), `probe` (a batch from one region), `evaluate` (results -> state,
+ * incidents, effects in one commit each) and `drain` (deliver due effects). The local runtime calls
+ * them from timers and an in-process queue; the AWS functions from EventBridge, SQS and the stream.
+ */
+import type { Dispatcher } from 'undici';
+import type { CompiledConfig } from '../config/compile.ts';
+import type { AwsClients, Clock, EngineStore, Logger, ProbeQueue, StateStore } from '../ports.ts';
+import type { CheckState, Effect, ProbeResult } from '../types.ts';
+import { EffectExecutor } from './effects.ts';
+import { Evaluator } from './evaluator.ts';
+import { EngineHealth } from './health.ts';
+import { probeBatch, scheduledChecks, scheduleMinute } from './pipeline.ts';
+import { policiesFor } from './policy.ts';
+import { resolveIncident } from './reducer.ts';
+import { RoundSchedule } from './schedule.ts';
+import { buildSummary } from './summary.ts';
+
+export interface EngineParts {
+  config: CompiledConfig;
+  store: EngineStore;
+  /** States as the evaluator reads them (on AWS a cache in front of the store). @default store */
+  states?: StateStore;
+  clock: Clock;
+  log: Logger;
+  /** Where the console channel writes. */
+  print(line: string): void;
+  aws: AwsClients;
+  dispatcher?: Dispatcher;
+}
+
+export interface EvaluateOutcome {
+  evaluated: number;
+  opened: string[];
+  resolved: string[];
+  effects: number;
+  /** New states, by check (for a runtime that caches them). */
+  states: Map<string, CheckState>;
+  /** Results the store refused, kept in order and applied again at the next tick. */
+  deferred: number;
+}
+
+/** Results kept while the store refuses writes, before the oldest are dropped (and that is logged). */
+const MAX_DEFERRED = 100_000;
+export const REMOVED_REASON = 'check removed from the config';
+
+export class Engine {
+  readonly config: CompiledConfig;
+  readonly health: EngineHealth;
+  readonly executor: EffectExecutor;
+  private readonly evaluator: Evaluator;
+  private readonly deferred = new Map<string, ProbeResult[]>();
+  private deferredCount = 0;
+
+  constructor(private readonly parts: EngineParts) {
+    this.config = parts.config;
+    this.health = new EngineHealth(parts.log, () => parts.clock.now());
+    this.evaluator = new Evaluator(parts.states ?? parts.store, policiesFor(parts.config));
+    this.executor = new EffectExecutor({
+      outbox: parts.store,
+      incidents: parts.store,
+      memos: parts.store,
+      config: parts.config,
+      aws: parts.aws,
+      clock: parts.clock,
+      log: parts.log,
+      print: parts.print,
+      dispatcher: parts.dispatcher,
+    });
+  }
+
+  /** A schedule of the checks this engine probes or evaluates itself, on a monotonic clock. */
+  roundSchedule(start: number, previous?: RoundSchedule): RoundSchedule {
+    return new RoundSchedule(scheduledChecks(this.config).map((c) => ({ id: c.id, intervalMs: c.intervalMs })), start, previous);
+  }
+
+  /**
+   * Everything due at `now` that is not a local probe round: on AWS (`queue` given) this minute's
+   * rounds go to the probers and heartbeats are judged; results the store refused are applied again;
+   * digests whose period ended since `since` are enqueued; due effects (retries included) are run.
+   */
+  async tick(now: number, since: number, queue?: ProbeQueue): Promise<{ rounds: number; failedRegions: string[]; digests: number; settled: number }> {
+    let rounds = 0;
+    let failedRegions: string[] = [];
+    if (queue) {
+      const sent = await scheduleMinute({ config: this.config, queue, store: this.parts.store, clock: this.parts.clock }, now);
+      rounds = sent.rounds;
+      failedRegions = sent.failedRegions;
+    }
+    await this.retryDeferred();
+    const digests = await this.periodicDigest(now, since).catch((err) => {
+      this.health.fail('the summary digest', err);
+      return 0;
+    });
+    const settled = await this.drain();
+    return { rounds, failedRegions, digests, settled };
+  }
+
+  /** Run a batch of checks from one region (see probeBatch). */
+  probe(region: string, checkIds: string[], options: { deadline: number; concurrency?: number }) {
+    return probeBatch({ config: this.config, region, clock: this.parts.clock }, checkIds, options);
+  }
+
+  /**
+   * Apply results, in order per check (by `seq`, else `at`). A result the store cannot take is kept
+   * with every later one of its check and applied again at the next tick: none is lost or reordered.
+   * Where the source delivers again (a stream), `onStoreError: 'throw'` leaves the retry to it.
+   */
+  async evaluate(results: ProbeResult[], options: { onStoreError: 'defer' | 'throw' } = { onStoreError: 'defer' }): Promise<EvaluateOutcome> {
+    const out: EvaluateOutcome = { evaluated: 0, opened: [], resolved: [], effects: 0, states: new Map(), deferred: 0 };
+    const byCheck = new Map<string, ProbeResult[]>();
+    for (const r of results) {
+      const list = byCheck.get(r.check);
+      if (list) list.push(r);
+      else byCheck.set(r.check, [r]);
+    }
+    await Promise.all([...byCheck.values()].map((list) => this.applyInOrder(list.sort((a, b) => (a.seq ?? a.at) - (b.seq ?? b.at)), out, options.onStoreError)));
+    if (this.deferredCount === 0) this.health.ok('the state store');
+    return out;
+  }
+
+  /** Deliver due effects. A store that fails here is reported, never thrown at the caller. */
+  async drain(): Promise<number> {
+    try {
+      const n = await this.executor.drain();
+      this.health.ok('the outbox');
+      return n;
+    } catch (err) {
+      this.health.fail('the outbox', err, 'notifications wait in it and are sent once it recovers');
+      return 0;
+    }
+  }
+
+  /** Why this engine cannot do its job right now, or undefined. */
+  problem(): string | undefined {
+    return this.health.problem();
+  }
+
+  /**
+   * Incidents still open for checks the config no longer has (at start and on reload): resolved,
+   * and announced once to the channels that were told of the opening.
+   */
+  async resolveRemoved(): Promise<string[]> {
+    const known = new Set(this.config.checks.map((c) => c.id));
+    const now = this.parts.clock.now();
+    const done: string[] = [];
+    for (const state of await this.parts.store.listStates()) {
+      if (known.has(state.check) || !state.incident) continue;
+      const resolved = { ...resolveIncident(state.incident, now), resolution: REMOVED_REASON };
+      const effects: Effect[] = (state.alerted ?? [])
+        .filter((id) => id in this.config.channels)
+        .map((channel) => ({ kind: 'notify', key: `${resolved.id}:incident.resolved:${channel}`, channel, payload: { event: 'incident.resolved', incident: resolved } }));
+      const next: CheckState = { ...state, incident: null };
+      delete next.alerted;
+      const ok = await this.parts.store.commit({ check: state.check, expectedVersion: state.version, state: next, resolved, effects, at: now });
+      if (!ok) continue;
+      await this.parts.store.addTimeline({ check: state.check, incidentId: resolved.id, at: now, kind: 'resolved', detail: REMOVED_REASON });
+      this.parts.log.info(`incident resolved: ${state.check}: ${REMOVED_REASON}`, { incident: resolved.id });
+      done.push(state.check);
+    }
+    if (done.length > 0) void this.drain();
+    return done;
+  }
+
+  /** Enqueue a digest of states and incidents to `settings.summary.channels` (idempotent by `key`). */
+  async digest(now: number, periodMs: number, key: string): Promise<number> {
+    const summary = this.config.settings.summary;
+    if (!summary) return 0;
+    const { store } = this.parts;
+    const [states, latest, incidents] = await Promise.all([store.listStates(), store.latestResults(), store.listIncidents(1_000)]);
+    const body = buildSummary({
+      checks: this.config.checks.map((c) => c.id),
+      states: new Map(states.map((s) => [s.check, s])),
+      withResults: new Set(latest.map((r) => r.check)),
+      incidents,
+      now,
+      periodMs,
+    });
+    await store.enqueue(summary.channels.map((channel) => ({ kind: 'notify' as const, key: `summary:${key}:${channel}`, channel, payload: { event: 'summary' as const, summary: body } })), now);
+    return 1;
+  }
+
+  /** `settings.summary.every`: one digest per period, at the periods' ends (multiples of `every` since the epoch). */
+  private async periodicDigest(now: number, since: number): Promise<number> {
+    const summary = this.config.settings.summary;
+    if (!summary) return 0;
+    const boundary = Math.floor(now / summary.everyMs) * summary.everyMs;
+    if (boundary <= since || boundary > now) return 0;
+    return this.digest(now, summary.everyMs, String(boundary));
+  }
+
+  private async applyInOrder(list: ProbeResult[], out: EvaluateOutcome, onStoreError: 'defer' | 'throw'): Promise<void> {
+    const check = list[0]!.check;
+    const waiting = this.deferred.get(check);
+    if (waiting) {
+      this.defer(check, list, waiting);
+      out.deferred += list.length;
+      return;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i]!;
+      try {
+        const t = await this.evaluator.apply(r);
+        out.evaluated++;
+        if (!t) continue;
+        out.states.set(r.check, t.state);
+        if (t.opened) {
+          out.opened.push(t.opened.id);
+          this.parts.log.warn(`incident opened: ${t.opened.check}: ${t.opened.reason}`, { incident: t.opened.id });
+        }
+        if (t.resolved) {
+          out.resolved.push(t.resolved.id);
+          this.parts.log.info(`incident resolved: ${t.resolved.check} after ${t.resolved.durationSeconds}s`, { incident: t.resolved.id });
+        }
+        out.effects += t.effects.length;
+      } catch (err) {
+        if (onStoreError === 'throw') throw err;
+        const rest = list.slice(i);
+        this.defer(check, rest, []);
+        out.deferred += rest.length;
+        this.health.fail('the state store', err, `${this.deferredCount} result(s) wait to be evaluated`);
+        return;
+      }
+    }
+  }
+
+  private defer(check: string, results: ProbeResult[], into: ProbeResult[]): void {
+    into.push(...results);
+    this.deferred.set(check, into);
+    this.deferredCount += results.length;
+    if (this.deferredCount > MAX_DEFERRED) {
+      // Bounded: the oldest go first. A steady outage loses nothing that matters (its state is kept).
+      const over = this.deferredCount - MAX_DEFERRED;
+      into.splice(0, Math.min(over, into.length - 1));
+      this.deferredCount = [...this.deferred.values()].reduce((n, l) => n + l.length, 0);
+      this.parts.log.error(`dropped the oldest ${over} result(s) waiting for the store`);
+    }
+  }
+
+  private async retryDeferred(): Promise<void> {
+    if (this.deferredCount === 0) return;
+    const all = [...this.deferred.values()].flat();
+    this.deferred.clear();
+    this.deferredCount = 0;
+    const out = await this.evaluate(all);
+    if (out.deferred === 0) this.parts.log.info(`applied ${all.length} result(s) the store had refused`);
+  }
+}
