@@ -17,6 +17,7 @@ import { policiesFor } from './policy.ts';
 import { resolveIncident } from './reducer.ts';
 import { RoundSchedule } from './schedule.ts';
 import { buildSummary } from './summary.ts';
+import { createRedactor } from '../kit/redact.ts';
 
 export interface EngineParts {
   config: CompiledConfig;
@@ -50,6 +51,8 @@ export class Engine {
   readonly config: CompiledConfig;
   readonly health: EngineHealth;
   readonly executor: EffectExecutor;
+  /** Replaces every secret of the config by `***` (a probe's reason may quote a URL that holds one). */
+  readonly redact: (text: string) => string;
   private readonly evaluator: Evaluator;
   private readonly deferred = new Map<string, ProbeResult[]>();
   private deferredCount = 0;
@@ -57,6 +60,7 @@ export class Engine {
   constructor(private readonly parts: EngineParts) {
     this.config = parts.config;
     this.health = new EngineHealth(parts.log, () => parts.clock.now());
+    this.redact = createRedactor(parts.config.secrets);
     this.evaluator = new Evaluator(parts.states ?? parts.store, policiesFor(parts.config));
     this.executor = new EffectExecutor({
       outbox: parts.store,
@@ -111,7 +115,9 @@ export class Engine {
   async evaluate(results: ProbeResult[], options: { onStoreError: 'defer' | 'throw' } = { onStoreError: 'defer' }): Promise<EvaluateOutcome> {
     const out: EvaluateOutcome = { evaluated: 0, opened: [], resolved: [], effects: 0, states: new Map(), deferred: 0 };
     const byCheck = new Map<string, ProbeResult[]>();
-    for (const r of results) {
+    for (const input of results) {
+      // What a result says reaches incidents, alerts and the API: never with a secret in it.
+      const r = input.ok ? input : { ...input, reason: this.redact(input.reason) };
       const list = byCheck.get(r.check);
       if (list) list.push(r);
       else byCheck.set(r.check, [r]);

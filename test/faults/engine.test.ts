@@ -292,6 +292,33 @@ describe('the config changes under a running engine', () => {
   }, 60_000);
 });
 
+describe('secrets', () => {
+  it('a value from ${env:...} never shows in /api/checks, /api/incidents, the log or an alert', async () => {
+    const secret = 'sup3r-s3cret-key-value';
+    const yaml = `
+version: 1
+defaults: { interval: 1s, timeout: 500ms, failures: 1 }
+channels:
+  a: { type: webhook, url: "${receiver.url}/a" }
+  out: { type: console }
+services:
+  - name: shop
+    alert: [a, out]
+    checks:
+      - name: api
+        http: { url: "${target.url}?key=\${env:API_KEY}" }
+`;
+    const { engine, base } = await start(yaml, { env: { API_KEY: secret, DEBUG: '1' } });
+    target.setMode('error');
+    await waitFor('opened at /a', () => receiver.delivered('/a').some((d) => d.event === 'incident.opened'));
+    const checks = (await get(`${base}/api/checks`)).body;
+    expect(checks).toContain('key=***');
+    const incidents = (await get(`${base}/api/incidents`)).body;
+    for (const shown of [checks, incidents, engine.stderr, engine.stdout]) expect(shown).not.toContain(secret);
+    expect(receiver.attempts.length).toBeGreaterThan(0);
+  }, 60_000);
+});
+
 describe('pagerless --version', () => {
   it('prints the version of the package', async () => {
     const out = await new Promise<string>((resolve) => {

@@ -248,7 +248,7 @@ export class LocalEngine {
   /** A result from a probe or a push: number it, keep it, and evaluate it in order per check. */
   private accept(input: ProbeResult): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    const result = { ...input, seq: this.sequence.next(performance.now()) };
+    const result = { ...input, reason: this.engine.redact(input.reason), seq: this.sequence.next(performance.now()) };
     this.latest.set(`${result.check}\0${result.region}`, result);
     this.buffer.push(result);
     const previous = this.chains.get(result.check) ?? Promise.resolve();
