@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeNetworkError } from '../checks/errors.ts';
 import { PagerlessError } from '../kit/errors.ts';
@@ -55,6 +55,8 @@ export function defineChannel<S extends z.ZodType>(channel: Channel<S>): Channel
  */
 export async function postMessage(url: string, message: OutboundMessage, ctx: SendContext, method = 'POST'): Promise<void> {
   let res: Dispatcher.ResponseData;
+  // Loaded on the first send, not at start-up: every CLI command would pay ~100 ms for it.
+  const { request } = await import('undici');
   try {
     res = await request(url, {
       method: method as 'POST',
