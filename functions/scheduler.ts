@@ -18,6 +18,7 @@ export const handler = middy(async (event: ScheduledEvent) => {
   const minuteStart = Math.floor(Date.parse(event.time) / 60_000) * 60_000;
   await rt.engine.executor.recover(); // effects a crashed or timed-out invocation left claimed
   const tick = await rt.engine.tick(minuteStart, minuteStart - 60_000, rt.queue);
+  const settled = await rt.engine.drain(); // due effects, retries included, before the invocation ends
   // Not thrown: EventBridge would retry the whole minute and the healthy regions would probe twice.
   if (tick.failedRegions.length) {
     logger.error('could not send probe batches', { regions: tick.failedRegions });
@@ -26,7 +27,7 @@ export const handler = middy(async (event: ScheduledEvent) => {
   const problem = rt.engine.problem();
   if (problem) logger.error('engine problem', { problem });
   metrics.addMetric('RoundsScheduled', MetricUnit.Count, tick.rounds);
-  logger.info('minute scheduled', { minute: new Date(minuteStart).toISOString(), ...tick });
+  logger.info('minute scheduled', { minute: new Date(minuteStart).toISOString(), ...tick, effectsSettled: settled });
   return tick;
 })
   .use(injectLambdaContext(logger))

@@ -55,8 +55,7 @@ export function defineChannel<S extends z.ZodType>(channel: Channel<S>): Channel
  */
 export async function postMessage(url: string, message: OutboundMessage, ctx: SendContext, method = 'POST'): Promise<void> {
   let res: Dispatcher.ResponseData;
-  // Loaded on the first send, not at start-up: every CLI command would pay ~100 ms for it.
-  const { request } = await import('undici');
+  const request = await undiciRequest();
   try {
     res = await request(url, {
       method: method as 'POST',
@@ -74,6 +73,16 @@ export async function postMessage(url: string, message: OutboundMessage, ctx: Se
   if (res.statusCode >= 200 && res.statusCode < 300) return;
   const retryable = res.statusCode >= 500 || res.statusCode === 429 || res.statusCode === 408;
   throw new SendError(`${method} ${redact(url)} answered ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`, retryable);
+}
+
+let loaded: Promise<typeof import('undici').request> | undefined;
+/**
+ * undici, loaded on the first send rather than at start-up (every CLI command would pay ~100 ms).
+ * Bundled, a CommonJS module's exports may sit under `default`.
+ */
+function undiciRequest(): Promise<typeof import('undici').request> {
+  loaded ??= import('undici').then((m) => m.request ?? (m as unknown as { default: typeof m }).default.request);
+  return loaded;
 }
 
 /** Webhook URLs carry secrets in their path (Slack): log the origin only. */

@@ -12,6 +12,8 @@ export interface UnsettledItem {
   /** Claimed items are running (or were left by a crash); they still block their group. */
   status: 'pending' | 'claimed';
   nextAt: number;
+  /** Insertion order where the store has one (SQLite's rowid): immune to a wall clock set back. */
+  order?: number;
 }
 
 /** Items of one group are delivered one at a time, oldest first; undefined = independent. */
@@ -30,18 +32,29 @@ export function byAge(a: { createdAt: number; key: string }, b: { createdAt: num
   return a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
+/** Within a group: insertion order where the store knows it (immune to a wall clock set back), else age. */
+function earlier(a: UnsettledItem, b: UnsettledItem): boolean {
+  if (a.order !== undefined && b.order !== undefined) return a.order < b.order;
+  return byAge(a, b) < 0;
+}
+
 /**
  * The pending items due at `now` that no earlier unsettled item of their group holds back, oldest
  * first, filtered by `accept` (called in that order, so it may count) and cut at `limit`.
  */
 export function runnableItems<T extends UnsettledItem>(unsettled: T[], now: number, limit: number, accept: (effect: Effect) => boolean = () => true): T[] {
-  const held = new Set<string>();
+  const heads = new Map<string, T>();
+  for (const item of unsettled) {
+    const group = orderGroup(item.effect);
+    if (group === undefined) continue;
+    const head = heads.get(group);
+    if (!head || earlier(item, head)) heads.set(group, item);
+  }
   const out: T[] = [];
   for (const item of [...unsettled].sort(byAge)) {
     const group = orderGroup(item.effect);
-    const blocked = group !== undefined && held.has(group);
-    if (group !== undefined) held.add(group);
-    if (blocked || item.status !== 'pending' || item.nextAt > now) continue;
+    if (group !== undefined && heads.get(group) !== item) continue;
+    if (item.status !== 'pending' || item.nextAt > now) continue;
     if (out.length >= limit) break;
     if (accept(item.effect)) out.push(item);
   }

@@ -6,7 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { channels } from '../channels/index.ts';
 import type { SendContext } from '../channels/channel.ts';
-import { describeError, isRetryable } from '../kit/errors.ts';
+import { describeError, isRetryable, PagerlessError } from '../kit/errors.ts';
 import type { CompiledConfig } from '../config/compile.ts';
 import type { AwsClients, Clock, IncidentStore, Logger, Outbox, OutboxItem, ReactionMemos } from '../ports.ts';
 import { reactions } from '../reactions/index.ts';
@@ -46,9 +46,20 @@ type NotifyEffect = Extract<Effect, { kind: 'notify' }>;
 const SHARED_MEMO = '*';
 type ReactEffect = Extract<Effect, { kind: 'react' }>;
 
+/** The outbox could not record an effect's settlement (kept in memory and tried again). */
+class SettleError extends PagerlessError {
+  override name = 'SettleError';
+  constructor(key: string, cause: unknown) {
+    super(`could not record the outcome of ${key}: ${describeError(cause)}`, { code: 'OUTBOX_SETTLE', retryable: true, cause });
+  }
+}
+
 export class EffectExecutor {
   private running: Promise<number> | undefined;
   private again = false;
+  private retired = false;
+  private wake: (() => void) | undefined;
+  private readonly unsettled = new Map<string, { op: () => Promise<void>; error: string }>();
   private readonly o: Required<Omit<ExecutorOptions, 'dispatcher' | 'aws'>> & { dispatcher?: Dispatcher; aws?: AwsClients };
 
   constructor(options: ExecutorOptions) {
@@ -78,39 +89,55 @@ export class EffectExecutor {
    */
   drain(): Promise<number> {
     this.again = true;
+    this.wake?.(); // a pump waiting on slow sends claims what is new at once
     this.running ??= this.pump().finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
+  /** Claim no more (the engine was replaced by a reload); what runs finishes. */
+  retire(): void {
+    this.retired = true;
+  }
+
   private async pump(): Promise<number> {
     const inflight = new Set<Promise<void>>();
     const lanes = new Map<string, number>();
+    let notifying = 0;
     let settled = 0;
     let claimError: unknown;
     for (;;) {
-      if (this.again && inflight.size < this.o.concurrency) {
+      if (this.again && inflight.size < this.o.concurrency && !this.retired) {
         this.again = false;
+        await this.resettle();
         const planned = new Map(lanes);
+        let plannedNotify = notifying;
         const accept = (effect: Effect) => {
           const lane = laneOf(effect);
           const n = planned.get(lane) ?? 0;
           if (n >= this.o.perLane) return false;
+          // Alerts never take the last slots: a reaction always finds room, whatever hangs.
+          if (effect.kind === 'notify' && plannedNotify >= this.o.concurrency - this.o.perLane) return false;
           planned.set(lane, n + 1);
+          if (effect.kind === 'notify') plannedNotify++;
           return true;
         };
         let batch: OutboxItem[] = [];
         try {
           batch = await this.o.outbox.claimDue(this.o.clock.now(), this.o.concurrency - inflight.size, accept);
+          claimError = undefined;
         } catch (err) {
           claimError = err; // reported to the caller once the running ones are settled
         }
         for (const item of batch) {
           const lane = laneOf(item.effect);
+          const isNotify = item.effect.kind === 'notify';
           lanes.set(lane, (lanes.get(lane) ?? 0) + 1);
+          if (isNotify) notifying++;
           const run: Promise<void> = this.execute(item).finally(() => {
             lanes.set(lane, lanes.get(lane)! - 1);
+            if (isNotify) notifying--;
             inflight.delete(run);
             settled++;
             this.again = true; // a slot is free, and the next of its order group may be due
@@ -121,9 +148,17 @@ export class EffectExecutor {
         if (claimError === undefined) continue;
       }
       if (inflight.size === 0) break;
-      await Promise.race(inflight);
+      const woken = new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      await Promise.race([...inflight, woken]);
+      this.wake = undefined;
     }
     if (claimError !== undefined) throw claimError;
+    if (this.unsettled.size > 0) {
+      const [first] = this.unsettled.values();
+      throw new PagerlessError(`${this.unsettled.size} effect(s) ran but could not be recorded (tried again at the next drain): ${first!.error}`, { code: 'OUTBOX_SETTLE', retryable: true });
+    }
     return settled;
   }
 
@@ -132,13 +167,49 @@ export class EffectExecutor {
       if (item.effect.kind === 'notify') await this.notify(item, item.effect);
       else await this.react(item, item.effect);
     } catch (err) {
+      // It ran (or was decided) but the store could not record it: settled again at the next drain.
+      if (err instanceof SettleError) return;
       // A bug or a store error must not stop the loop or lose a notification; a reaction may already
-      // have run, so it is never tried again (at most once).
-      this.o.log.error('effect failed unexpectedly', { key: item.key, error: (err as Error).message });
-      const settle = item.effect.kind === 'react'
-        ? this.o.outbox.giveUp(item.key, (err as Error).message, this.o.clock.now())
-        : this.o.outbox.retryLater(item.key, (err as Error).message, this.o.clock.now() + this.backoff(item.attempts));
-      await settle.catch((e: Error) => this.o.log.error('could not settle the effect (recovered later)', { key: item.key, error: e.message }));
+      // have run, so it is never tried again (at most once). A notification that keeps failing this
+      // way is given up after the same number of attempts as a failing receiver.
+      const error = describeError(err);
+      this.o.log.error('effect failed unexpectedly', { key: item.key, error });
+      const now = this.o.clock.now();
+      const giveUp = item.effect.kind === 'react' || item.attempts >= this.o.maxAttempts;
+      try {
+        await this.settle(item.key, giveUp
+          ? () => this.o.outbox.giveUp(item.key, error, now)
+          : () => this.o.outbox.retryLater(item.key, error, now + this.backoff(item.attempts)));
+        const inc = item.effect.kind === 'notify' && 'incident' in item.effect.payload ? item.effect.payload.incident : undefined;
+        if (giveUp && inc && item.effect.kind === 'notify') {
+          await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now, kind: 'notify-failed', detail: `${item.effect.payload.event} to ${item.effect.channel}: ${error}` });
+        }
+      } catch {
+        // recorded in `unsettled` (or the timeline line is lost with the store; the outbox is not)
+      }
+    }
+  }
+
+  /** Record an effect's settlement; if the store refuses, keep it and try again at the next drain. */
+  private async settle(key: string, op: () => Promise<void>): Promise<void> {
+    try {
+      await op();
+      this.unsettled.delete(key);
+    } catch (err) {
+      this.unsettled.set(key, { op, error: describeError(err) });
+      throw new SettleError(key, err);
+    }
+  }
+
+  /** Settlements the store refused before: tried again first, so their order groups move on. */
+  private async resettle(): Promise<void> {
+    for (const [key, { op }] of [...this.unsettled]) {
+      try {
+        await op();
+        this.unsettled.delete(key);
+      } catch {
+        return; // still failing: the rest waits too
+      }
     }
   }
 
@@ -146,7 +217,7 @@ export class EffectExecutor {
     const now = () => this.o.clock.now();
     const channel = this.o.config.channels[e.channel];
     if (!channel) {
-      await this.o.outbox.giveUp(item.key, `channel ${e.channel} is no longer configured`, now());
+      await this.settle(item.key, () => this.o.outbox.giveUp(item.key, `channel ${e.channel} is no longer configured`, now()));
       this.o.log.warn('notification dropped: channel no longer configured', { key: item.key, channel: e.channel });
       return;
     }
@@ -162,15 +233,16 @@ export class EffectExecutor {
       if (retryable && item.attempts < this.o.maxAttempts) {
         const delay = this.backoff(item.attempts);
         this.o.log.warn(`${e.payload.event} to ${e.channel} failed, retrying in ${Math.round(delay / 1000)}s`, { key: item.key, attempt: item.attempts, error });
-        await this.o.outbox.retryLater(item.key, error, now() + delay);
+        const at = now() + delay;
+        await this.settle(item.key, () => this.o.outbox.retryLater(item.key, error, at));
       } else {
         this.o.log.error(`${e.payload.event} to ${e.channel} given up after ${item.attempts} attempt(s)`, { key: item.key, error });
-        await this.o.outbox.giveUp(item.key, error, now());
+        await this.settle(item.key, () => this.o.outbox.giveUp(item.key, error, now()));
         if (inc) await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notify-failed', detail: `${e.payload.event} to ${e.channel}: ${error}` });
       }
       return;
     }
-    await this.o.outbox.complete(item.key, now());
+    await this.settle(item.key, () => this.o.outbox.complete(item.key, now()));
     if (e.payload.event === 'incident.opened' || e.payload.event === 'incident.resolved' || e.payload.event === 'incident.reminder') {
       const inc = e.payload.incident;
       await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notified', detail: `${e.payload.event} sent to ${e.channel}` });
@@ -217,9 +289,11 @@ export class EffectExecutor {
       }
     }
     // The reaction has run: settle it first, so a failure to record it can never run it again.
-    await this.o.outbox.complete(item.key, this.o.clock.now());
+    // (A refused settlement is kept and retried by `settle`; the claim holds meanwhile, so it never re-runs.)
+    const recorded = await this.settle(item.key, () => this.o.outbox.complete(item.key, this.o.clock.now())).then(() => undefined, (err: unknown) => err);
     await this.finishReaction(e, outcome).catch((err: Error) => this.o.log.error('could not record a reaction outcome', { key: item.key, error: err.message }));
     this.o.log.info(`reaction ${e.reaction} on ${e.check} ${outcome.outcome}: ${outcome.detail}`, { key: item.key, took: this.o.clock.now() - now });
+    if (recorded !== undefined) throw recorded;
   }
 
   /** Record the outcome in the timeline and enqueue `reaction.ran` to the check's channels. */

@@ -18,6 +18,7 @@ import { resolveIncident } from './reducer.ts';
 import { RoundSchedule } from './schedule.ts';
 import { buildSummary } from './summary.ts';
 import { createRedactor } from '../kit/redact.ts';
+import { describeError, isRetryable } from '../kit/errors.ts';
 
 export interface EngineParts {
   config: CompiledConfig;
@@ -54,8 +55,9 @@ export class Engine {
   /** Replaces every secret of the config by `***` (a probe's reason may quote a URL that holds one). */
   readonly redact: (text: string) => string;
   private readonly evaluator: Evaluator;
-  private readonly deferred = new Map<string, ProbeResult[]>();
+  private deferred = new Map<string, ProbeResult[]>();
   private deferredCount = 0;
+  private readonly chains = new Map<string, Promise<unknown>>();
 
   constructor(private readonly parts: EngineParts) {
     this.config = parts.config;
@@ -85,7 +87,7 @@ export class Engine {
    * rounds go to the probers and heartbeats are judged; results the store refused are applied again;
    * digests whose period ended since `since` are enqueued; due effects (retries included) are run.
    */
-  async tick(now: number, since: number, queue?: ProbeQueue): Promise<{ rounds: number; failedRegions: string[]; digests: number; settled: number }> {
+  async tick(now: number, since: number, queue?: ProbeQueue): Promise<{ rounds: number; failedRegions: string[]; digests: number }> {
     let rounds = 0;
     let failedRegions: string[] = [];
     if (queue) {
@@ -98,8 +100,10 @@ export class Engine {
       this.health.fail('the summary digest', err);
       return 0;
     });
-    const settled = await this.drain();
-    return { rounds, failedRegions, digests, settled };
+    // Started, not awaited: a hanging receiver must not hold up the next tick (a runtime that must
+    // finish its work before it returns, a Lambda, awaits `drain()` itself).
+    void this.drain();
+    return { rounds, failedRegions, digests };
   }
 
   /** Run a batch of checks from one region (see probeBatch). */
@@ -122,9 +126,36 @@ export class Engine {
       if (list) list.push(r);
       else byCheck.set(r.check, [r]);
     }
-    await Promise.all([...byCheck.values()].map((list) => this.applyInOrder(list.sort((a, b) => (a.seq ?? a.at) - (b.seq ?? b.at)), out, options.onStoreError)));
+    const applied = await Promise.allSettled([...byCheck.values()].map((list) => this.serially(list[0]!.check, () => this.applyInOrder(list.sort((a, b) => (a.seq ?? a.at) - (b.seq ?? b.at)), out, options.onStoreError))));
+    // Every check's results were applied (or failed) before this throws: none runs on in the background.
+    const failed = applied.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+    if (failed) throw failed.reason;
     if (this.deferredCount === 0) this.health.ok('the state store');
     return out;
+  }
+
+  /**
+   * Take over from the engine a reload replaces: results it deferred and what it knows is failing;
+   * it claims no more effects (the ones running finish).
+   */
+  adopt(previous: Engine): void {
+    previous.executor.retire();
+    for (const [check, list] of previous.deferred) this.defer(check, list);
+    previous.deferred.clear();
+    previous.deferredCount = 0;
+    this.health.adopt(previous.health);
+  }
+
+  /** One check's evaluations one after another, in the order they were asked for. */
+  private serially<T>(check: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(check) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.chains.set(check, tail);
+    void tail.then(() => {
+      if (this.chains.get(check) === tail) this.chains.delete(check);
+    });
+    return next;
   }
 
   /** Deliver due effects. A store that fails here is reported, never thrown at the caller. */
@@ -155,8 +186,10 @@ export class Engine {
     for (const state of await this.parts.store.listStates()) {
       if (known.has(state.check) || !state.incident) continue;
       const resolved = { ...resolveIncident(state.incident, now), resolution: REMOVED_REASON };
-      const effects: Effect[] = (state.alerted ?? [])
-        .filter((id) => id in this.config.channels)
+      // The channels told of the opening; for incidents opened before that was recorded, the service's.
+      const told: string[] = state.alerted ?? [...new Set(this.config.checks.filter((c) => c.service === resolved.service).flatMap((c) => c.alert))];
+      const effects: Effect[] = told
+        .filter((id) => id in this.config.channels && (this.config.channels[id]!.events?.includes('incident.resolved') ?? true))
         .map((channel) => ({ kind: 'notify', key: `${resolved.id}:incident.resolved:${channel}`, channel, payload: { event: 'incident.resolved', incident: resolved } }));
       const next: CheckState = { ...state, incident: null };
       delete next.alerted;
@@ -199,9 +232,8 @@ export class Engine {
 
   private async applyInOrder(list: ProbeResult[], out: EvaluateOutcome, onStoreError: 'defer' | 'throw'): Promise<void> {
     const check = list[0]!.check;
-    const waiting = this.deferred.get(check);
-    if (waiting) {
-      this.defer(check, list, waiting);
+    if (this.deferred.has(check)) {
+      this.defer(check, list); // behind the older ones, in order
       out.deferred += list.length;
       return;
     }
@@ -223,8 +255,13 @@ export class Engine {
         out.effects += t.effects.length;
       } catch (err) {
         if (onStoreError === 'throw') throw err;
+        if (!isRetryable(err)) {
+          // Not the store: trying again cannot help, and waiting would blind the check for good.
+          this.parts.log.error(`could not evaluate a result of ${check}; dropped`, { error: describeError(err) });
+          continue;
+        }
         const rest = list.slice(i);
-        this.defer(check, rest, []);
+        this.defer(check, rest);
         out.deferred += rest.length;
         this.health.fail('the state store', err, `${this.deferredCount} result(s) wait to be evaluated`);
         return;
@@ -232,24 +269,31 @@ export class Engine {
     }
   }
 
-  private defer(check: string, results: ProbeResult[], into: ProbeResult[]): void {
+  private defer(check: string, results: ProbeResult[]): void {
+    const into = this.deferred.get(check) ?? [];
     into.push(...results);
     this.deferred.set(check, into);
     this.deferredCount += results.length;
-    if (this.deferredCount > MAX_DEFERRED) {
-      // Bounded: the oldest go first. A steady outage loses nothing that matters (its state is kept).
-      const over = this.deferredCount - MAX_DEFERRED;
-      into.splice(0, Math.min(over, into.length - 1));
-      this.deferredCount = [...this.deferred.values()].reduce((n, l) => n + l.length, 0);
-      this.parts.log.error(`dropped the oldest ${over} result(s) waiting for the store`);
+    if (this.deferredCount <= MAX_DEFERRED) return;
+    // Bounded: the oldest go first, from the longest lists (each check keeps its newest results).
+    let over = this.deferredCount - MAX_DEFERRED;
+    const dropped = over;
+    for (const list of [...this.deferred.values()].sort((a, b) => b.length - a.length)) {
+      const n = Math.min(over, list.length - 1);
+      list.splice(0, n);
+      over -= n;
+      if (over <= 0) break;
     }
+    this.deferredCount = [...this.deferred.values()].reduce((n, l) => n + l.length, 0);
+    this.parts.log.error(`dropped the oldest ${dropped - Math.max(0, over)} result(s) waiting for the store`);
   }
 
   private async retryDeferred(): Promise<void> {
     if (this.deferredCount === 0) return;
     const all = [...this.deferred.values()].flat();
-    this.deferred.clear();
+    this.deferred = new Map();
     this.deferredCount = 0;
+    // Through the per-check chains: a result that arrives meanwhile waits behind these older ones.
     const out = await this.evaluate(all);
     if (out.deferred === 0) this.parts.log.info(`applied ${all.length} result(s) the store had refused`);
   }

@@ -40,6 +40,11 @@ export class EngineHealth {
     this.log.info(`${part} recovered after ${f.count} failure(s)`);
   }
 
+  /** Carry over what another tracker knows is failing (a reload builds a new engine). */
+  adopt(other: EngineHealth): void {
+    for (const [part, f] of other.failing) if (!this.failing.has(part)) this.failing.set(part, { ...f });
+  }
+
   /** One line for `/health`, or undefined when nothing fails. */
   problem(): string | undefined {
     if (this.failing.size === 0) return undefined;

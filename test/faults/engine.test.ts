@@ -209,6 +209,27 @@ describe('clock steps (faketime moves the wall clock of the running engine; the 
   }, 60_000);
 });
 
+describe('a clock step while a notification is being retried', () => {
+  it('after the wall clock steps back an hour, the pending retry still goes out in seconds, and opened still precedes resolved', async () => {
+    expect(existsSync(FAKETIME_LIB)).toBe(true);
+    const spec = join(tempDir(), 'faketime');
+    writeFileSync(spec, '+0\n');
+    const env = { LD_PRELOAD: FAKETIME_LIB, FAKETIME_TIMESTAMP_FILE: spec, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+    receiver.setMode('/a', 'error');
+    const { engine, base } = await start(config(), { env });
+    await waitFor('up', async () => (await apiCheck(base))?.state === 'up');
+    target.setMode('error');
+    await waitFor('a failed attempt at /a', () => receiver.attempts.some((a) => a.path === '/a' && a.event === 'incident.opened'));
+    writeFileSync(spec, '-1h\n');
+    await waitFor('the step noticed', () => /the wall clock stepped back/.test(engine.stderr), 10_000);
+    target.setMode('ok');
+    await waitFor('resolved at /b', () => receiver.delivered('/b').some((d) => d.event === 'incident.resolved'), 15_000);
+    receiver.setMode('/a', 'ok');
+    await waitFor('both at /a', () => receiver.delivered('/a').length >= 2, 20_000);
+    expect(receiver.delivered('/a').map((d) => d.event)).toEqual(['incident.opened', 'incident.resolved']);
+  }, 60_000);
+});
+
 describe('the data dir', () => {
   it('a second engine on the same data dir exits 1 naming the pid of the first', async () => {
     const dataDir = tempDir();

@@ -20,6 +20,7 @@ const got: { path: string; event: string }[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (req.url === '/hang') return; // never answers: the send times out after 10 s
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -31,29 +32,51 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => new Promise<void>((r) => {
+  server.close(() => r());
+  server.closeAllConnections();
+}));
 
 const noAws = {} as AwsClients;
 
-function build() {
+function build(options: { extra?: string; store?: SqliteStore } = {}) {
   const config = parseConfig(`
 version: 1
 defaults: { interval: 10s, failures: 1 }
 channels:
   hook: { type: webhook, url: "${base}/hook" }
+  slow: { type: webhook, url: "${base}/hang" }
+  out: { type: console }
 services:
   - name: shop
     alert: [hook]
     checks:
       - name: api
         tcp: { host: 127.0.0.1, port: 9 }
-`, 'monitors.yaml', {});
+${options.extra ?? ''}`, 'monitors.yaml', {});
   const lines: string[] = [];
+  const printed: string[] = [];
   const log: Logger = { info: (m) => lines.push(`INFO ${m}`), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
   const clock = { t: Date.UTC(2026, 11, 2), now() { return this.t; } };
-  const store = new SqliteStore(':memory:');
-  const engine = new Engine({ config, store, clock, log, print: () => undefined, aws: noAws });
-  return { engine, store, clock, lines };
+  const store = options.store ?? new SqliteStore(':memory:');
+  const engine = new Engine({ config, store, clock, log, print: (l) => printed.push(l), aws: noAws });
+  return { engine, store, clock, lines, printed };
+}
+
+/** A real SQLite store whose writes fail while `failing` is set, as a full disk makes them. */
+class FailingStore extends SqliteStore {
+  failing = false;
+  private check(): void {
+    if (this.failing) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  }
+  override async commit(c: Parameters<SqliteStore['commit']>[0]) {
+    this.check();
+    return super.commit(c);
+  }
+  override async complete(key: string, at: number) {
+    this.check();
+    return super.complete(key, at);
+  }
 }
 
 const result = (at: number, ok: boolean, seq?: number): ProbeResult => ({ check: 'shop/api', region: 'local', at, ok, latencyMs: 1, reason: ok ? 'ok' : 'connection refused', ...(seq !== undefined ? { seq } : {}) });
@@ -140,5 +163,76 @@ describe('which outbox items may run (delivery-order)', () => {
     const items = [notify('x', 'i1', 'a', 1, 'claimed'), notify('y', 'i1', 'a', 2), notify('z', 'i3', 'c', 3)];
     expect(runnableItems(items, 100, 10).map((i) => i.key)).toEqual(['z']);
     expect(runnableItems([notify('p', 'i4', 'd', 1), notify('q', 'i5', 'e', 2)], 100, 10, (e) => (e as { channel: string }).channel !== 'd').map((i) => i.key)).toEqual(['q']);
+  });
+});
+
+describe('a slow receiver delays only itself', () => {
+  it("an incident that opens while another one's alert hangs is announced at once", async () => {
+    status = 200;
+    got.length = 0;
+    const { engine, clock, printed } = build({ extra: `  - name: web
+    alert: [slow]
+    checks:
+      - name: home
+        tcp: { host: 127.0.0.1, port: 9 }
+  - name: db
+    alert: [out, hook]
+    checks:
+      - name: main
+        tcp: { host: 127.0.0.1, port: 9 }
+` });
+    await engine.evaluate([{ ...result(clock.t, false), check: 'web/home' }]);
+    const draining = engine.drain(); // web/home's alert now hangs in its send
+    await new Promise((r) => setTimeout(r, 200));
+    await engine.evaluate([{ ...result(clock.t, false), check: 'db/main' }]);
+    void engine.drain();
+    for (let i = 0; i < 50 && !got.some((g) => g.event === 'incident.opened'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(printed.some((l) => /db\/main/.test(l))).toBe(true);
+    expect(got.filter((g) => g.event === 'incident.opened')).toHaveLength(1);
+    let hangDone = false;
+    void draining.then(() => (hangDone = true));
+    expect(hangDone).toBe(false); // the hanging send is still out: nothing waited for it
+  }, 20_000);
+});
+
+describe('the store fails and recovers', () => {
+  it('a transition the store refuses is applied once it recovers; /health has the reason meanwhile', async () => {
+    status = 200;
+    got.length = 0;
+    const store = new FailingStore(':memory:');
+    const { engine, clock } = build({ store });
+    await engine.evaluate([result(clock.t, true)]);
+    store.failing = true;
+    const out = await engine.evaluate([result(clock.t + 1_000, false)]);
+    expect(out.deferred).toBe(1);
+    expect(engine.problem()).toMatch(/^the state store failing since \S+: database or disk is full/);
+    await engine.tick(clock.t + 2_000, clock.t + 1_000);
+    expect(got).toEqual([]);
+    store.failing = false;
+    clock.t += 3_000;
+    await engine.tick(clock.t, clock.t - 1_000);
+    await engine.drain();
+    expect(engine.problem()).toBeUndefined();
+    expect(got.map((g) => g.event)).toEqual(['incident.opened']);
+  });
+
+  it('a delivery whose record the store refuses is not sent again, and is recorded once the store recovers', async () => {
+    status = 200;
+    got.length = 0;
+    const store = new FailingStore(':memory:');
+    const { engine, clock } = build({ store });
+    await engine.evaluate([result(clock.t, false)]);
+    store.failing = true;
+    await engine.drain();
+    expect(got.map((g) => g.event)).toEqual(['incident.opened']);
+    expect(engine.problem()).toMatch(/the outbox failing .*could not be recorded/);
+    clock.t += 60_000;
+    await engine.drain();
+    expect(got).toHaveLength(1); // claimed and not yet recorded: never sent twice
+    store.failing = false;
+    await engine.drain();
+    expect(engine.problem()).toBeUndefined();
+    expect(await store.pendingCount()).toBe(0);
+    expect(got).toHaveLength(1);
   });
 });

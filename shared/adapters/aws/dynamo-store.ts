@@ -422,7 +422,9 @@ export class DynamoStore implements EngineStore {
     }));
     const chosen = runnableItems(items, now, limit, accept).map((i) => i.pk);
     // The index is only a hint: the conditional update is the claim, so two claimers never both win.
-    const claimed = await Promise.all(chosen.map(async (pk) => {
+    // Settled one by one: a claim won before another one throws is still returned (else it would
+    // stay claimed, holding its order group, until the claim timeout).
+    const outcomes = await Promise.allSettled(chosen.map(async (pk) => {
       this.written.delete(pk.slice('outbox#'.length));
       try {
         const out = await this.client.send(new UpdateCommand({
@@ -440,6 +442,9 @@ export class DynamoStore implements EngineStore {
         throw err;
       }
     }));
+    const claimed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed && claimed.every((c) => c === undefined)) throw failed.reason;
     return claimed
       .filter((c): c is OutboxItem => c !== undefined)
       .sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

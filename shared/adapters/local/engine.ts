@@ -137,9 +137,14 @@ export class LocalEngine {
   private install(config: CompiledConfig): void {
     const previous = this.engine;
     this.engine = new Engine({ config, store: this.store, clock: this.clock, log: this.o.log, print: this.o.print, aws: lazyAwsClients(), dispatcher: this.o.dispatcher });
+    if (previous) this.engine.adopt(previous);
     this.schedule = this.engine.roundSchedule(performance.now(), previous ? this.schedule : undefined);
-    this.pool?.close();
-    this.pool = new ProberPool(config.settings.concurrency, Math.max(1_000, config.checks.length * 2));
+    // One pool while its size holds: rounds queued or running keep their place (no check runs twice at once).
+    const capacity = Math.max(1_000, config.checks.length * 2);
+    if (!this.pool || this.pool.concurrency !== config.settings.concurrency || this.pool.capacity < capacity) {
+      this.pool?.close();
+      this.pool = new ProberPool(config.settings.concurrency, capacity);
+    }
     // Checks not yet known are first watched now (a heartbeat's first deadline counts from here).
     void this.store.watchStart(config.checks.map((c) => c.id), this.clock.now()).then((w) => {
       this.watched = w;
@@ -196,7 +201,11 @@ export class LocalEngine {
       this.o.log.warn(`the wall clock stepped ${step > 0 ? 'forward' : 'back'} by ${Math.round(Math.abs(step) / 1000)}s; rounds and their order follow the monotonic clock, timestamps the new time`);
       // Heartbeat deadlines are wall times: move what this process saw onto the new time base.
       for (const [k, v] of this.pings) this.pings.set(k, v + step);
+      for (const [k, v] of this.pingFailures) this.pingFailures.set(k, { ...v, at: v.at + step });
       for (const [k, v] of this.watched) this.watched.set(k, v + step);
+      if (this.lastRound !== undefined) this.lastRound += step;
+      this.lastEngineTick += step;
+      void this.store.shiftPendingRetries(step).catch((err) => this.engine.health.fail('the outbox', err));
     } else {
       this.wallOffset = offset;
     }
@@ -256,7 +265,7 @@ export class LocalEngine {
       const out = await this.engine.evaluate([result]);
       for (const [id, s] of out.states) this.states.set(id, s);
       if (out.effects > 0) void this.engine.drain();
-    });
+    }).catch((err: unknown) => this.o.log.error(`could not evaluate a result of ${result.check}`, { error: (err as Error).message }));
     this.chains.set(result.check, next);
     void next.then(() => {
       if (this.chains.get(result.check) === next) this.chains.delete(result.check);

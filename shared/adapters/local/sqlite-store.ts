@@ -80,7 +80,8 @@ export class SqliteStore implements EngineStore {
       addTimeline: db.prepare('INSERT INTO timeline (check_id, incident_id, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
       timeline: db.prepare('SELECT check_id, incident_id, at, kind, detail FROM timeline WHERE incident_id = ? ORDER BY seq'),
       enqueue: db.prepare("INSERT OR IGNORE INTO outbox (key, effect, status, created_at, next_at) VALUES (?, ?, 'pending', ?, ?)"),
-      unsettled: db.prepare("SELECT key, effect, attempts, created_at, status, next_at FROM outbox WHERE status IN ('pending', 'claimed')"),
+      unsettled: db.prepare("SELECT rowid AS n, key, effect, attempts, created_at, status, next_at FROM outbox WHERE status IN ('pending', 'claimed')"),
+      shiftPending: db.prepare("UPDATE outbox SET next_at = next_at + ? WHERE status = 'pending'"),
       anyDue: db.prepare("SELECT 1 FROM outbox WHERE status = 'pending' AND next_at <= ? LIMIT 1"),
       claim: db.prepare("UPDATE outbox SET status = 'claimed', attempts = attempts + 1 WHERE key = ? AND status = 'pending'"),
       complete: db.prepare("UPDATE outbox SET status = 'done', settled_at = ?, last_error = NULL WHERE key = ?"),
@@ -166,12 +167,17 @@ export class SqliteStore implements EngineStore {
   async claimDue(now: number, limit: number, accept?: (effect: Effect) => boolean): Promise<OutboxItem[]> {
     return this.db.transaction(() => {
       if (!this.stmt.anyDue.get(now)) return []; // the common case: one indexed probe, no parsing
-      const rows = (this.stmt.unsettled.all() as { key: string; effect: string; attempts: number; created_at: number; status: 'pending' | 'claimed'; next_at: number }[])
-        .map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts, createdAt: r.created_at, status: r.status, nextAt: r.next_at }));
+      const rows = (this.stmt.unsettled.all() as { n: number; key: string; effect: string; attempts: number; created_at: number; status: 'pending' | 'claimed'; next_at: number }[])
+        .map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts, createdAt: r.created_at, status: r.status, nextAt: r.next_at, order: r.n }));
       return runnableItems(rows, now, limit, accept)
         .filter((r) => this.stmt.claim.run(r.key).changes === 1)
         .map((r) => ({ key: r.key, effect: r.effect, attempts: r.attempts + 1, createdAt: r.createdAt }));
     })();
+  }
+
+  /** The wall clock stepped by `deltaMs`: pending retries move with it, so a retry due in 4 s stays due in 4 s. */
+  async shiftPendingRetries(deltaMs: number): Promise<void> {
+    this.stmt.shiftPending.run(Math.round(deltaMs));
   }
 
   async enqueue(effects: Effect[], at: number): Promise<void> {
