@@ -42,6 +42,9 @@ export function formatPath(path: KeyPath): string {
   return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : n === 0 ? p : `.${p}`)).join('');
 }
 
+/** Variables `pagerless run` provides to the config itself: their values are not secrets. */
+const NOT_SECRET: ReadonlySet<string> = new Set(['PAGERLESS_PORT']);
+
 /** Where secrets and environment come from. Locally only `env`; on AWS also ssm and secret. */
 export type Env = Record<string, string | undefined>;
 
@@ -266,7 +269,8 @@ function substitute(value: unknown, path: KeyPath, env: Env, report: (path: KeyP
       const got = env[name];
       // As in the shell, `:-` also stands in for a variable that is set but empty.
       if (got !== undefined && (got !== '' || fallback === undefined)) {
-        if (got !== '') secrets.push(got);
+        // The variables Pagerless sets itself (the port it serves) say nothing secret.
+        if (got !== '' && !NOT_SECRET.has(name)) secrets.push(got);
         return got;
       }
       if (fallback !== undefined) return fallback;

@@ -64,3 +64,18 @@ describe('createRedactor', () => {
     ));
   });
 });
+
+describe('what counts as a secret', () => {
+  it('the port `pagerless run` hands the config is not one; a user variable is', async () => {
+    const { parseConfig } = await import('../../shared/config/load.ts');
+    const config = parseConfig(`version: 1
+services:
+  - name: self
+    checks:
+      - name: api
+        http: { url: "http://127.0.0.1:\${env:PAGERLESS_PORT}/api/checks?key=\${env:API_KEY}" }
+`, 'monitors.yaml', { PAGERLESS_PORT: '8080', API_KEY: 'k3y-value-123' });
+    expect(config.secrets).toEqual(['k3y-value-123']);
+    expect(config.checks[0]!.target).toContain('127.0.0.1:8080/api/checks?key=***');
+  });
+});
