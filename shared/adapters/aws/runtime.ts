@@ -11,6 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompiledConfig } from '../../config/compile.ts';
 import { hydrateCompiled, secretReferences, withResolvedReferences } from '../../config/compiled-json.ts';
 import { Engine } from '../../engine/engine.ts';
+import { createRedactor } from '../../kit/redact.ts';
 import { CachedStateStore } from '../../engine/state-cache.ts';
 import { systemClock, type AwsClients, type Clock, type Logger } from '../../ports.ts';
 import { lazyAwsClients, perKey } from './clients.ts';
@@ -124,14 +125,17 @@ export async function createBaseRuntime(env: Environment, overrides: RuntimeOver
 export async function createAwsRuntime(env: Environment, overrides: RuntimeOverrides = {}): Promise<AwsRuntime> {
   const { config, clock, store, region } = await createBaseRuntime(env, overrides);
   const aws: AwsClients = overrides.aws ?? lazyAwsClients();
+  // Every value a ${...} reference resolved to is redacted from what the engine logs and prints.
+  const redact = createRedactor(config.secrets);
+  const line = (level: string, message: string, fields?: Record<string, unknown>) => redact(JSON.stringify({ level, message, ...fields }));
   const log: Logger = overrides.log ?? {
-    info: (message, fields) => console.info(JSON.stringify({ level: 'INFO', message, ...fields })),
-    warn: (message, fields) => console.warn(JSON.stringify({ level: 'WARN', message, ...fields })),
-    error: (message, fields) => console.error(JSON.stringify({ level: 'ERROR', message, ...fields })),
+    info: (message, fields) => console.info(line('INFO', message, fields)),
+    warn: (message, fields) => console.warn(line('WARN', message, fields)),
+    error: (message, fields) => console.error(line('ERROR', message, fields)),
   };
   // The evaluator reads states through a cache: most results change nothing (see state-cache.ts).
   const stateCache = new CachedStateStore(store, () => clock.now());
-  const engine = new Engine({ config, store, states: stateCache, clock, log, aws, print: (line) => console.info(line) });
+  const engine = new Engine({ config, store, states: stateCache, clock, log, aws, print: (text) => console.info(redact(text)) });
   const queueUrls = env[ENV.queueUrls];
   let queue: SqsProbeQueue | undefined;
   if (queueUrls) {
