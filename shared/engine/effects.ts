@@ -174,19 +174,29 @@ export class EffectExecutor {
       // way is given up after the same number of attempts as a failing receiver.
       const error = describeError(err);
       this.o.log.error('effect failed unexpectedly', { key: item.key, error });
-      const now = this.o.clock.now();
-      const giveUp = item.effect.kind === 'react' || item.attempts >= this.o.maxAttempts;
-      try {
-        await this.settle(item.key, giveUp
-          ? () => this.o.outbox.giveUp(item.key, error, now)
-          : () => this.o.outbox.retryLater(item.key, error, now + this.backoff(item.attempts)));
-        const inc = item.effect.kind === 'notify' && 'incident' in item.effect.payload ? item.effect.payload.incident : undefined;
-        if (giveUp && inc && item.effect.kind === 'notify') {
-          await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now, kind: 'notify-failed', detail: `${item.effect.payload.event} to ${item.effect.channel}: ${error}` });
-        }
-      } catch {
-        // recorded in `unsettled` (or the timeline line is lost with the store; the outbox is not)
-      }
+      const effect = item.effect;
+      const settled = effect.kind === 'notify'
+        ? this.retryOrGiveUp(item, effect, error, true)
+        : this.settle(item.key, () => this.o.outbox.giveUp(item.key, error, this.o.clock.now()));
+      // A refused settlement is kept in `unsettled`; a lost timeline line is only that.
+      await settled.catch(() => undefined);
+    }
+  }
+
+  /** A notification that failed: retried with backoff while that may help, else given up and recorded. */
+  private async retryOrGiveUp(item: OutboxItem, e: NotifyEffect, error: string, retryable: boolean): Promise<void> {
+    const now = this.o.clock.now();
+    if (retryable && item.attempts < this.o.maxAttempts) {
+      const delay = this.backoff(item.attempts);
+      this.o.log.warn(`${e.payload.event} to ${e.channel} failed, retrying in ${Math.round(delay / 1000)}s`, { key: item.key, attempt: item.attempts, error });
+      await this.settle(item.key, () => this.o.outbox.retryLater(item.key, error, now + delay));
+      return;
+    }
+    this.o.log.error(`${e.payload.event} to ${e.channel} given up after ${item.attempts} attempt(s)`, { key: item.key, error });
+    await this.settle(item.key, () => this.o.outbox.giveUp(item.key, error, now));
+    if ('incident' in e.payload) {
+      const inc = e.payload.incident;
+      await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now, kind: 'notify-failed', detail: `${e.payload.event} to ${e.channel}: ${error}` });
     }
   }
 
@@ -227,19 +237,7 @@ export class EffectExecutor {
     try {
       await plugin.send(message, channel.spec as never, this.sendContext);
     } catch (err) {
-      const error = describeError(err);
-      const retryable = isRetryable(err);
-      const inc = 'incident' in e.payload ? e.payload.incident : undefined;
-      if (retryable && item.attempts < this.o.maxAttempts) {
-        const delay = this.backoff(item.attempts);
-        this.o.log.warn(`${e.payload.event} to ${e.channel} failed, retrying in ${Math.round(delay / 1000)}s`, { key: item.key, attempt: item.attempts, error });
-        const at = now() + delay;
-        await this.settle(item.key, () => this.o.outbox.retryLater(item.key, error, at));
-      } else {
-        this.o.log.error(`${e.payload.event} to ${e.channel} given up after ${item.attempts} attempt(s)`, { key: item.key, error });
-        await this.settle(item.key, () => this.o.outbox.giveUp(item.key, error, now()));
-        if (inc) await this.o.incidents.addTimeline({ check: inc.check, incidentId: inc.id, at: now(), kind: 'notify-failed', detail: `${e.payload.event} to ${e.channel}: ${error}` });
-      }
+      await this.retryOrGiveUp(item, e, describeError(err), isRetryable(err));
       return;
     }
     await this.settle(item.key, () => this.o.outbox.complete(item.key, now()));

@@ -1,5 +1,5 @@
 import type { CompiledCheck, CompiledConfig } from '../config/compile.ts';
-import { isPushed } from './pushed.ts';
+import { isPushed } from '../checks/index.ts';
 import { PUSH_REGION, type CheckPolicy } from './reducer.ts';
 
 /** The reducer's view of a compiled check. */

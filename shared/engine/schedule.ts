@@ -81,15 +81,9 @@ export class RoundSchedule {
     return out;
   }
 
+  /** The scheduled checks' ids. */
   ids(): string[] {
     return [...this.next.keys()];
-  }
-
-  /** The earliest next round. */
-  nextAt(): number {
-    let min = Infinity;
-    for (const n of this.next.values()) min = Math.min(min, n.at);
-    return min;
   }
 }
 

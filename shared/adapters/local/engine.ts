@@ -51,6 +51,7 @@ export class LocalEngine {
   private pool!: ProberPool;
   private sequence!: MonotonicSequence;
   private route!: Router;
+  private checksById = new Map<string, CompiledConfig['checks'][number]>();
   private readonly states = new Map<string, CheckState>();
   private readonly latest = new Map<string, ProbeResult>();
   private readonly chains = new Map<string, Promise<void>>();
@@ -138,6 +139,7 @@ export class LocalEngine {
     const previous = this.engine;
     this.engine = new Engine({ config, store: this.store, clock: this.clock, log: this.o.log, print: this.o.print, aws: lazyAwsClients(), dispatcher: this.o.dispatcher });
     if (previous) this.engine.adopt(previous);
+    this.checksById = new Map(config.checks.map((c) => [c.id, c]));
     this.schedule = this.engine.roundSchedule(performance.now(), previous ? this.schedule : undefined);
     // One pool while its size holds: rounds queued or running keep their place (no check runs twice at once).
     const capacity = Math.max(1_000, config.checks.length * 2);
@@ -210,7 +212,7 @@ export class LocalEngine {
       this.wallOffset = offset;
     }
     for (const id of this.schedule.due(mono)) {
-      const check = this.config.checks.find((c) => c.id === id);
+      const check = this.checksById.get(id);
       if (!check) continue;
       if (this.pool.submit(id, () => this.probe(check))) {
         this.skipped.delete(id);
@@ -235,7 +237,7 @@ export class LocalEngine {
   private async firstDigest(now: number): Promise<void> {
     if (this.firstDigestSent || !this.config.settings.summary) return;
     const withResults = new Set([...this.latest.values()].map((r) => r.check));
-    const ready = this.engine.roundSchedule(0).ids().every((id) => withResults.has(id));
+    const ready = this.schedule.ids().every((id) => withResults.has(id));
     if (!ready && performance.now() - this.startedAt < 60_000) return;
     this.firstDigestSent = true;
     await this.engine.digest(now, 0, `start:${now}`);
