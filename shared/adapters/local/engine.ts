@@ -229,7 +229,8 @@ export class LocalEngine {
     const now = this.clock.now();
     this.flush();
     await this.firstDigest(now);
-    await this.engine.tick(now, this.lastEngineTick);
+    // Periodic digests follow the start-up one, never precede it.
+    await this.engine.tick(now, this.firstDigestSent ? this.lastEngineTick : now);
     this.lastEngineTick = now;
   }
 
