@@ -94,7 +94,9 @@ export async function probeBatch(
         skipped.push(check.id); // not a failure of the target: its next round will tell
         continue;
       }
-      const r = await runRound(attempts >= 1 ? { ...check, retries: attempts - 1 } : { ...check, timeoutMs: left, retries: 0 }, ctx);
+      // The check itself when it fits (the common case: no copy per round).
+      const fitted = attempts === check.retries + 1 ? check : attempts >= 1 ? { ...check, retries: attempts - 1 } : { ...check, timeoutMs: left, retries: 0 };
+      const r = await runRound(fitted, ctx);
       // The planned round orders results: a Lambda's wall clock may differ from the last one's.
       results.push(options.round !== undefined ? { ...r, seq: options.round } : r);
     }

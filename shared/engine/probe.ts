@@ -55,11 +55,14 @@ function judge(attempt: ProbeAttempt, check: CompiledCheck, now: number): { ok: 
   return { ok: true, reason: parts.join(', ') };
 }
 
+const PHASES = ['dns', 'connect', 'tls', 'firstByte', 'total'] as const satisfies readonly (keyof PhaseTimings)[];
+
+/** The phases that were timed, to 0.1 ms (absent phases stay absent). */
 function roundTimings(t: PhaseTimings): PhaseTimings {
-  const out = { ...t };
-  for (const k of Object.keys(out) as (keyof PhaseTimings)[]) {
-    if (out[k] === undefined) delete out[k];
-    else out[k] = Math.round(out[k]! * 10) / 10;
+  const out = {} as PhaseTimings;
+  for (const k of PHASES) {
+    const v = t[k];
+    if (v !== undefined) out[k] = Math.round(v * 10) / 10;
   }
   return out;
 }

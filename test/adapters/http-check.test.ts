@@ -353,6 +353,17 @@ describe('http check: what the server receives', () => {
     expect(server.requests).toHaveLength(n);
     expect(server.connections).toBe(n);
   });
+
+  it('leaves no connection open after a probe, even to a server that answers keep-alive', async () => {
+    const server = await loopback((_req, res) => send(res, 200, 'ok', { connection: 'keep-alive' }));
+    const accepted: Socket[] = [];
+    servers.at(-1)!.on('connection', (socket: Socket) => accepted.push(socket));
+    for (let i = 0; i < 3; i++) expect((await round({ http: { url: `${server.origin}/` } })).ok).toBe(true);
+    expect(accepted).toHaveLength(3);
+    // The probe's side closes each one (bounded wait: the close is asynchronous).
+    for (let i = 0; i < 100 && accepted.some((s) => !s.destroyed); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(accepted.filter((s) => !s.destroyed)).toHaveLength(0);
+  });
 });
 
 describe('http check: retries', () => {
