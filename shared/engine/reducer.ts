@@ -137,7 +137,7 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
       if (!r.revert || !ledger?.needsRevert) continue;
       state.reactions[r.id] = { ...ledger, needsRevert: false };
       const announceTo = policy.channels.filter((c) => wants(c, 'reaction.ran')).map((c) => c.id);
-      effects.push({ kind: 'react', key: `${policy.check}:${r.id}:revert:${result.at}`, reaction: r.id, check: policy.check, incident: resolved, decision: 'revert', why: `incident resolved after ${resolved.durationSeconds}s`, announceTo });
+      effects.push({ kind: 'react', key: `${policy.check}:${r.id}:revert:${result.seq ?? result.at}`, reaction: r.id, check: policy.check, incident: resolved, decision: 'revert', why: `incident resolved after ${resolved.durationSeconds}s`, announceTo });
     }
   } else if (before.incident && !sameStatuses(before.incident.regions, statuses)) {
     state.incident = { ...before.incident, regions: statuses };
@@ -148,24 +148,27 @@ export function evaluate(previous: CheckState | undefined, result: ProbeResult, 
   if (!result.ok) {
     const failingNow = Object.entries(state.regions).filter(([name, r]) => r.failures > 0 && (name === PUSH_REGION || policy.regions.includes(name))).length;
     if (confirmed || failingNow >= policy.quorum) {
+      // Cooldowns are measured on the results' order, never on the wall clock: a clock stepped back
+      // an hour must not silence a reaction for an hour (`seq` is time-like; `at` without one).
+      const t = result.seq ?? result.at;
       for (const r of policy.reactions) {
         if (!confirmed && region.failures < r.after) continue;
         const ledger = state.reactions[r.id] ?? {};
         const lastRun = ledger.lastRunAt;
-        if ((lastRun !== undefined && result.at <= lastRun) || (ledger.lastSkipAt !== undefined && result.at <= ledger.lastSkipAt)) continue;
+        if ((lastRun !== undefined && t <= lastRun) || (ledger.lastSkipAt !== undefined && t <= ledger.lastSkipAt)) continue;
         const announceTo = policy.channels.filter((c) => wants(c, 'reaction.ran')).map((c) => c.id);
-        if (lastRun === undefined || result.at - lastRun >= r.cooldownMs) {
-          state.reactions[r.id] = { lastRunAt: result.at, ...(r.revert ? { needsRevert: true } : {}) };
+        if (lastRun === undefined || t - lastRun >= r.cooldownMs) {
+          state.reactions[r.id] = { lastRunAt: t, ...(r.revert ? { needsRevert: true } : {}) };
           const why = confirmed ? `confirmed failure: ${result.reason}` : `${region.failures} consecutive failed round${region.failures > 1 ? 's' : ''} in ${result.region}: ${result.reason}`;
-          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'run', why, announceTo });
+          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${t}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'run', why, announceTo });
           changed = true;
         } else if (ledger.lastSkipAt === undefined || ledger.lastSkipAt < lastRun) {
           // Record the cooldown once per window, not on every failed round.
-          state.reactions[r.id] = { ...ledger, lastSkipAt: result.at };
-          const wait = formatDuration(lastRun + r.cooldownMs - result.at);
-          const why = `in cooldown: ran ${formatDuration(result.at - lastRun)} ago, may run again in ${wait}`;
+          state.reactions[r.id] = { ...ledger, lastSkipAt: t };
+          const wait = formatDuration(lastRun + r.cooldownMs - t);
+          const why = `in cooldown: ran ${formatDuration(t - lastRun)} ago, may run again in ${wait}`;
           // Recorded in the timeline, never sent: "executed" then "skipped" a second later is noise.
-          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${result.at}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'skip', why, announceTo: [] });
+          effects.push({ kind: 'react', key: `${policy.check}:${r.id}:${t}`, reaction: r.id, check: policy.check, incident: state.incident, decision: 'skip', why, announceTo: [] });
           changed = true;
         }
       }

@@ -422,6 +422,16 @@ describe('reactions', () => {
     expect(new Set(t.effects.map((e) => e.key)).size).toBe(t.effects.length);
   });
 
+  it('cooldowns follow the results\' order, not the wall clock: a step back an hour does not silence a reaction', () => {
+    const p = policy({ failures: 1, reactions: [{ id: 'restart-app', after: 1, cooldownMs: 5 * MIN }] });
+    // Rounds a minute apart in order (seq); from round 2 on the wall clock reads an hour earlier.
+    const results = range(1, 7).map((n) => ({ ...fail(n), seq: at(n), at: n === 1 ? at(1) : at(n) - 60 * MIN }));
+    const r = reacts(trace(p, results).effects);
+    expect(r.map((e) => e.decision)).toEqual(['run', 'skip', 'run', 'skip']);
+    expect(r[1]!.why).toBe('in cooldown: ran 1m ago, may run again in 4m');
+    expect(r[2]!.key).toBe(`${CHECK}:restart-app:${at(6)}`);
+  });
+
   it('the cooldown outlives the incident: a new outage within it skips the reaction', () => {
     const p = policy({ failures: 1, reactions: [{ id: 'restart-app', after: 1, cooldownMs: 15 * MIN }] });
     const t = trace(p, [fail(1), ok(2), fail(3)]);

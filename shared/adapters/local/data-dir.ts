@@ -82,3 +82,15 @@ export function openStore(dir: string): SqliteStore {
     throw err;
   }
 }
+
+/** Prepare, lock and open a data dir: the store, and the lock to release once it is closed. */
+export function openDataDir(dir: string): { store: SqliteStore; lock: { release(): void } } {
+  prepareDataDir(dir);
+  const lock = lockDataDir(dir);
+  try {
+    return { store: openStore(dir), lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

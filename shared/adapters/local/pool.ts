@@ -5,6 +5,7 @@
 export class ProberPool {
   private readonly queue: { id: string; run: () => Promise<void> }[] = [];
   private readonly busy = new Set<string>();
+  private readonly skipping = new Set<string>();
   private active = 0;
   private closed = false;
 
@@ -20,6 +21,19 @@ export class ProberPool {
     this.queue.push({ id, run });
     this.pump();
     return true;
+  }
+
+  /**
+   * Submit a check's round; when it cannot be taken, `onSkip` is called once per streak of skipped
+   * rounds (a target slower than its interval would otherwise be reported every round).
+   */
+  offer(id: string, run: () => Promise<void>, onSkip: () => void): void {
+    if (this.submit(id, run)) {
+      this.skipping.delete(id);
+    } else if (!this.skipping.has(id)) {
+      this.skipping.add(id);
+      onSkip();
+    }
   }
 
   get running(): number {
