@@ -95,7 +95,13 @@ export class PagerlessFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(configPath)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`],
+          // Lambda runs the code as a user that does not own the files, and the CDK CLI keeps file
+          // modes in the zip: everything must be world-readable (the staged config is 0600, and a
+          // umask of 077 makes the bundle 0600 too), or every cold start fails with EACCES.
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp ${shellQuote(configPath)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`,
+            `chmod -R a+rX ${shellQuote(outputDir)}`,
+          ],
         },
       },
     });
