@@ -100,7 +100,7 @@ export class PagerlessFunction extends NodejsFunction {
           // umask of 077 makes the bundle 0600 too), or every cold start fails with EACCES.
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp ${shellQuote(configPath)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`,
-            `chmod -R a+rX ${shellQuote(outputDir)}`,
+            `chmod -R u=rwX,go=rX ${shellQuote(outputDir)}`,
           ],
         },
       },
