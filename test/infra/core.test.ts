@@ -17,7 +17,7 @@ const ROLES = {
 let b: Built;
 beforeAll(() => {
   b = build(MULTI_REGION, { environment: { PL_TEST_INGEST_TOKEN: 'tok-123' } });
-});
+}, 180_000); // synth bundles every function with esbuild: slow on a busy machine
 
 function logicalIdOf(type: string, prefix: string): string {
   const ids = Object.keys(b.core.findResources(type)).filter((id) => id.startsWith(prefix));

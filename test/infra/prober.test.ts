@@ -7,7 +7,7 @@ import { actionsOf, build, flat, HOME, MULTI_REGION, REGIONS, resourcesOf, state
 let b: Built;
 beforeAll(() => {
   b = build(MULTI_REGION);
-});
+}, 180_000); // synth bundles every function with esbuild: slow on a busy machine
 
 describe('prober stacks', () => {
   it('one per prober region, deployed to that region with no fixed account, after the home stack', () => {

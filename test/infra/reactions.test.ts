@@ -32,7 +32,7 @@ const EXECUTORS = ['PagerlessCoreEvaluatorRole', 'PagerlessCoreSchedulerRole'];
 let b: Built;
 beforeAll(() => {
   b = build(WITH_EFFECTS);
-});
+}, 180_000); // synth bundles every function with esbuild: slow on a busy machine
 
 const isEffect = (s: Statement) => actionsOf(s).some((a) => a.startsWith('ec2:') || a.startsWith('route53:') || (a === 'sns:Publish' && resourcesOf(s).map(flat).includes(CHANNEL_TOPIC)));
 
