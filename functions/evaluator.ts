@@ -15,16 +15,19 @@ const env = { ...process.env };
 const logger = new Logger();
 const metrics = new Metrics();
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
+/** Left for sends still running when claims stop: a send's timeout (10 s) and a margin. */
+const DRAIN_RESERVE_MS = 15_000;
 
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const rt = await awsRuntime(env);
   await rt.stateCache.validate(); // drop cached states if another container committed a transition
-  return processPartialResponse(event, async (record: DynamoDBRecord) => {
+  let effects = 0;
+  const response = await processPartialResponse(event, async (record: DynamoDBRecord) => {
     const results = decodeResultsRecord(record);
     if (results.length === 0) return;
     // A store that refuses fails the record: the stream delivers it again (never lost; applied ones are duplicates).
     const out = await rt.engine.evaluate(results, { onStoreError: 'throw' });
-    if (out.effects > 0) await rt.engine.drain();
+    effects += out.effects;
     metrics.addMetric('ResultsEvaluated', MetricUnit.Count, out.evaluated);
     if (out.opened.length) metrics.addMetric('IncidentsOpened', MetricUnit.Count, out.opened.length);
     if (out.opened.length || out.resolved.length) logger.info('incidents changed', { opened: out.opened, resolved: out.resolved });
@@ -40,6 +43,12 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
     }
     for (const m of serviceMetrics(rt.config, results)) process.stdout.write(serviceHealthLine(m));
   }, processor, { context, processInParallel: false }); // in stream order: a check's results must apply in order
+  // Effects run once the whole batch is evaluated, never inside a record: a slow receiver cannot
+  // time the evaluation out (and have the batch delivered again). Claims stop in time for the sends
+  // still running to end (each within its timeout) before the function's; what is left is sent by
+  // the next batch or the scheduler's minute.
+  if (effects > 0) await rt.engine.drain({ claimUntil: Date.now() + Math.max(0, context.getRemainingTimeInMillis() - DRAIN_RESERVE_MS) });
+  return response;
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

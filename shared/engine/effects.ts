@@ -56,6 +56,7 @@ class SettleError extends PagerlessError {
 
 export class EffectExecutor {
   private running: Promise<number> | undefined;
+  private claimUntil: number | undefined;
   private again = false;
   private retired = false;
   private wake: (() => void) | undefined;
@@ -87,7 +88,9 @@ export class EffectExecutor {
    * reaction: a hanging receiver holds its own lane only, and a reaction never waits on an alert.
    * Concurrent calls coalesce. Resolves, once nothing is due or running, with how many were settled.
    */
-  drain(): Promise<number> {
+  drain(options: { claimUntil?: number } = {}): Promise<number> {
+    // A caller that must return by a time (a Lambda) stops claiming then; what runs finishes.
+    this.claimUntil = options.claimUntil;
     this.again = true;
     this.wake?.(); // a pump waiting on slow sends claims what is new at once
     this.running ??= this.pump().finally(() => {
@@ -108,7 +111,8 @@ export class EffectExecutor {
     let settled = 0;
     let claimError: unknown;
     for (;;) {
-      if (this.again && inflight.size < this.o.concurrency && !this.retired) {
+      const claimable = this.claimUntil === undefined || this.o.clock.now() < this.claimUntil;
+      if (this.again && inflight.size < this.o.concurrency && !this.retired && claimable) {
         this.again = false;
         await this.resettle();
         const planned = new Map(lanes);

@@ -19,6 +19,7 @@ import { RoundSchedule } from './schedule.ts';
 import { buildSummary } from './summary.ts';
 import { createRedactor } from '../kit/redact.ts';
 import { describeError, isRetryable } from '../kit/errors.ts';
+import { Limiter } from '../kit/limit.ts';
 
 export interface EngineParts {
   config: CompiledConfig;
@@ -46,6 +47,7 @@ export interface EvaluateOutcome {
 
 /** Results kept while the store refuses writes, before the oldest are dropped (and that is logged). */
 const MAX_DEFERRED = 100_000;
+const EVALUATE_CONCURRENCY = 32;
 export const REMOVED_REASON = 'check removed from the config';
 
 export class Engine {
@@ -58,6 +60,8 @@ export class Engine {
   private deferred = new Map<string, ProbeResult[]>();
   private deferredCount = 0;
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Checks evaluated at once (each is a read and, on a change, one transaction). */
+  private readonly commits = new Limiter(EVALUATE_CONCURRENCY);
 
   constructor(private readonly parts: EngineParts) {
     this.config = parts.config;
@@ -126,7 +130,9 @@ export class Engine {
       if (list) list.push(r);
       else byCheck.set(r.check, [r]);
     }
-    const applied = await Promise.allSettled([...byCheck.values()].map((list) => this.serially(list[0]!.check, () => this.applyInOrder(list.sort((a, b) => (a.seq ?? a.at) - (b.seq ?? b.at)), out, options.onStoreError))));
+    // Checks in parallel, but a bounded number at once: a batch of 1,000 checks that all change
+    // (an outage storm, the first results after a deploy) is not 1,000 transactions at the same instant.
+    const applied = await Promise.allSettled([...byCheck.values()].map((list) => this.serially(list[0]!.check, () => this.commits.run(() => this.applyInOrder(list.sort((a, b) => (a.seq ?? a.at) - (b.seq ?? b.at)), out, options.onStoreError)))));
     // Every check's results were applied (or failed) before this throws: none runs on in the background.
     const failed = applied.find((a): a is PromiseRejectedResult => a.status === 'rejected');
     if (failed) throw failed.reason;
@@ -158,10 +164,13 @@ export class Engine {
     return next;
   }
 
-  /** Deliver due effects. A store that fails here is reported, never thrown at the caller. */
-  async drain(): Promise<number> {
+  /**
+   * Deliver due effects (claiming none after `claimUntil`, epoch ms, where the caller must return
+   * by a time). A store that fails here is reported, never thrown at the caller.
+   */
+  async drain(options: { claimUntil?: number } = {}): Promise<number> {
     try {
-      const n = await this.executor.drain();
+      const n = await this.executor.drain(options);
       this.health.ok('the outbox');
       return n;
     } catch (err) {

@@ -158,15 +158,16 @@ describe('DynamoDB specifics', () => {
   it('commits with one TransactWriteItems (plus one Query for lines to attach when opening), and never scans', async () => {
     const t = await fresh({ claimTimeoutMs: 0 });
     try {
+      // The transaction, then the epoch's bump outside it (see the next test).
       expect(await t.store.commit({ check: CHECK, expectedVersion: 0, state: state(0), effects: [notify('a'), notify('b')], at: T0 })).toBe(true);
-      expect(t.calls).toEqual(['TransactWriteItems']);
+      expect(t.calls).toEqual(['TransactWriteItems', 'UpdateItem']);
       t.calls.length = 0;
       expect(await t.store.commit({ check: CHECK, expectedVersion: 1, state: state(1), opened: incident, effects: [notify('c')], at: T0 })).toBe(true);
-      expect(t.calls).toEqual(['Query', 'TransactWriteItems']);
+      expect(t.calls).toEqual(['Query', 'TransactWriteItems', 'UpdateItem']);
       // One effect already enqueued: the transaction is cancelled for it and retried without it.
       t.calls.length = 0;
       expect(await t.store.commit({ check: CHECK, expectedVersion: 2, state: state(2), effects: [notify('c'), notify('d')], at: T0 })).toBe(true);
-      expect(t.calls).toEqual(['TransactWriteItems', 'TransactWriteItems']);
+      expect(t.calls).toEqual(['TransactWriteItems', 'TransactWriteItems', 'UpdateItem']);
 
       // Every other operation, end to end: none of them scans the table.
       await t.store.listStates();
@@ -192,6 +193,41 @@ describe('DynamoDB specifics', () => {
       await t.close();
     }
   });
+
+  it('has no hot item: 2,000 first transitions committed at once all go through, and the epoch counts each', async () => {
+    const t = await fresh({ claimTimeoutMs: 0 });
+    try {
+      const before = await t.store.stateEpoch();
+      // Which items each transaction writes: DynamoDB Local runs transactions one at a time and so
+      // never reports the conflicts DynamoDB would; an item shared by transactions is what causes them.
+      const writers = new Map<string, Set<string>>();
+      t.low.middlewareStack.add((next, context) => async (args) => {
+        if (context.commandName === 'TransactWriteItemsCommand') {
+          const items = (args.input as { TransactItems: Record<string, { Item?: Record<string, AttributeValue>; Key?: Record<string, AttributeValue> }>[] }).TransactItems;
+          const keys = items.map((op) => Object.values(op)[0]!).map((w) => { const k = w.Item ?? w.Key!; return `${k[STATE_TABLE.partitionKey]!.S}|${k[STATE_TABLE.sortKey]!.S}`; });
+          const check = keys.find((k) => k.startsWith('state|'))!;
+          for (const k of keys) writers.set(k, (writers.get(k) ?? new Set()).add(check));
+        }
+        return next(args);
+      }, { step: 'build', name: 'recordTransactionKeys' });
+      const checks = Array.from({ length: 2_000 }, (_, i) => `storm${i % 40}/check-${i}`);
+      // Every check's first transition at the same instant, each with an alert to enqueue (a deploy, an outage storm).
+      const outcomes = await Promise.allSettled(checks.map((check) => t.store.commit({
+        check, expectedVersion: 0, state: { ...state(0), check }, effects: [{ ...notify(check), key: `${check}:opened` }], at: T0,
+      })));
+      const failed = outcomes.filter((o) => o.status === 'rejected' || o.value !== true);
+      expect({ failed: failed.length, first: failed[0] }).toEqual({ failed: 0, first: undefined });
+      expect(t.calls.filter((c) => c === 'TransactWriteItems').length).toBe(2_000);
+      // No item is written by the transactions of two checks: contention does not grow with the checks.
+      const shared = [...writers].filter(([, by]) => by.size > 1).map(([key, by]) => `${key} (${by.size} checks)`);
+      expect(writers.size).toBeGreaterThanOrEqual(2 * 2_000); // each check's state and its alert, at least
+      expect(shared).toEqual([]);
+      expect(await t.store.stateEpoch()).toBe(before + 2_000);
+      expect((await t.store.listStates()).length).toBe(2_000);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
 
   it('writes nothing when watchStart sees only known checks', async () => {
     const t = await fresh();

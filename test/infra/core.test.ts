@@ -4,6 +4,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV, RESOURCE_NAMES, STATE_TABLE } from '../../shared/adapters/aws/tables.ts';
+import { CLAIM_TIMEOUT_MS } from '../../shared/adapters/aws/dynamo-store.ts';
 import { Pagerless } from '../../infra/pagerless.ts';
 import { actionsOf, allActions, build, flat, HOME, MULTI_REGION, REGIONS, resourcesOf, statementsOf, writeConfig, type Built } from './support.ts';
 
@@ -24,6 +25,14 @@ function logicalIdOf(type: string, prefix: string): string {
   expect(ids, `${type} ${prefix}`).toHaveLength(1);
   return ids[0]!;
 }
+
+describe('outbox claims', () => {
+  it('a claim outlives every function that sends (so only an ended invocation\'s claim is taken over)', () => {
+    const timeouts = Object.values(b.core.findResources('AWS::Lambda::Function')).map((f) => Number((f as { Properties: { Timeout: number } }).Properties.Timeout));
+    expect(timeouts.length).toBeGreaterThan(0);
+    expect(Math.max(...timeouts) * 1000).toBeLessThan(CLAIM_TIMEOUT_MS);
+  });
+});
 
 describe('tables', () => {
   it('Results: fixed name, pk/sk, NEW_IMAGE stream, TTL, encrypted, no PITR', () => {

@@ -81,6 +81,20 @@ class FailingStore extends SqliteStore {
 
 const result = (at: number, ok: boolean, seq?: number): ProbeResult => ({ check: 'shop/api', region: 'local', at, ok, latencyMs: 1, reason: ok ? 'ok' : 'connection refused', ...(seq !== undefined ? { seq } : {}) });
 
+describe('a drain that must end by a time (the evaluator on Lambda)', () => {
+  it('claims nothing after claimUntil and leaves it pending for the next drain', async () => {
+    status = 200;
+    got.length = 0;
+    const { engine, store, clock } = build();
+    await engine.evaluate([result(clock.t, false)]);
+    expect(await engine.drain({ claimUntil: clock.t })).toBe(0);
+    expect(got).toEqual([]);
+    expect(await store.pendingCount()).toBe(1);
+    expect(await engine.drain({ claimUntil: clock.t + 1 })).toBe(1);
+    expect(got.map((g) => g.event)).toEqual(['incident.opened']);
+  });
+});
+
 describe('notification retries with the production defaults', () => {
   it('backs off 1 s, 2 s, 4 s ... capped at 5 min, gives up after 12 attempts and says so in the timeline', async () => {
     status = 500;

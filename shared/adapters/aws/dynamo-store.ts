@@ -39,6 +39,11 @@ import { systemClock, type Clock, type Commit, type EngineStore, type OutboxItem
 import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from '../../types.ts';
 import { RESULTS_TABLE, STATE_TABLE } from './tables.ts';
 
+/** Items the transition counter is spread over (see bumpEpoch). */
+const EPOCH_SHARDS = 8;
+/** See DynamoStoreOptions.claimTimeoutMs. */
+export const CLAIM_TIMEOUT_MS = 90_000;
+
 export interface DynamoStoreOptions {
   /** A document client; the caller owns it (close() does not destroy it). */
   client: DynamoDBDocumentClient;
@@ -55,7 +60,9 @@ export interface DynamoStoreOptions {
   /**
    * `recoverInterrupted` returns only claims older than this: on Lambda another container may still
    * be running a fresh claim. 0 returns every claim, as the single-process SQLite store does.
-   * @default 15 minutes (the longest a Lambda invocation runs)
+   * @default 90 s: longer than any Pagerless function that sends runs (the evaluator's timeout is 60 s,
+   * the scheduler's 50 s), so a claim older than that was left by an invocation that ended; the
+   * scheduler's minute sends it again, within about a minute of that end.
    */
   claimTimeoutMs?: number;
   /** Used for the look-back windows and the claim timeout only. @default systemClock */
@@ -129,7 +136,7 @@ export class DynamoStore implements EngineStore {
     this.retentionMs = options.retentionMs ?? 7 * DAY_MS;
     this.latestWindowMs = options.latestWindowMs ?? 15 * 60_000;
     this.recentWindowMs = options.recentWindowMs ?? HOUR_MS;
-    this.claimTimeoutMs = options.claimTimeoutMs ?? 15 * 60_000;
+    this.claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
     this.clock = options.clock ?? systemClock;
   }
 
@@ -283,6 +290,7 @@ export class DynamoStore implements EngineStore {
       }
       for (const o of ops.slice(MAX_TRANSACTION_ITEMS)) await this.writeAlone(o);
       for (const o of ops) if (o.group.startsWith('effect:')) this.remember(o.group.slice('effect:'.length), c.at);
+      await this.bumpEpoch(c.check);
       return true;
     }
     throw new Error(`commit of ${c.check} did not go through: 10 transaction conflicts in a row`);
@@ -300,8 +308,6 @@ export class DynamoStore implements EngineStore {
         ? { Put: { TableName: T, Item: stateItem, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } } }
         : { Put: { TableName: T, Item: stateItem, ConditionExpression: '#v = :expected', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': c.expectedVersion } } },
     });
-    // Every transition bumps one counter, so an evaluator's state cache can tell it is stale (state-cache.ts).
-    ops.push({ group: 'state', ignorable: false, tx: { Update: { TableName: T, Key: { [PK]: 'meta', [SK]: 'epoch' }, UpdateExpression: 'ADD #n :one', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':one': 1 } } } });
     const timeline: Op[] = [];
     if (c.opened) {
       const inc = c.opened;
@@ -463,10 +469,35 @@ export class DynamoStore implements EngineStore {
     });
   }
 
-  /** The transition counter (see commitOps); 0 before the first transition. */
+  /**
+   * Every committed transition bumps a counter, so a state cache (state-cache.ts) and the routes can
+   * tell that what they hold is stale. The counter is spread over EPOCH_SHARDS items and bumped
+   * after the transaction, not in it: one item in every transaction made all of them conflict with
+   * each other (an outage storm, or the first results after a deploy). A reader sees the bump only
+   * after the state it announces. A bump that fails after the SDK's retries is dropped: the caches'
+   * TTL bounds how long it can be missed.
+   */
+  private async bumpEpoch(check: string): Promise<void> {
+    const shard = createHash('sha1').update(check).digest()[0]! % EPOCH_SHARDS;
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.stateTable, Key: { [PK]: 'meta', [SK]: `epoch#${shard}` }, UpdateExpression: 'ADD #n :one', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':one': 1 } }));
+    } catch {
+      // See above: the commit stands; only the cache hint is lost.
+    }
+  }
+
+  /** The transition counter: the sum of its shards (and of the single item older versions kept); 0 before the first transition. */
   async stateEpoch(): Promise<number> {
-    const out = await this.client.send(new GetCommand({ TableName: this.stateTable, Key: { [PK]: 'meta', [SK]: 'epoch' }, ConsistentRead: true }));
-    return Number(out.Item?.n ?? 0);
+    const Keys = ['epoch', ...Array.from({ length: EPOCH_SHARDS }, (_, i) => `epoch#${i}`)].map((sk) => ({ [PK]: 'meta', [SK]: sk }));
+    let total = 0;
+    let request: BatchGetCommandOutput['UnprocessedKeys'] = { [this.stateTable]: { Keys, ConsistentRead: true } };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await sleep(20 * 2 ** Math.min(attempt, 6));
+      const out: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[this.stateTable] ?? []) total += Number(item.n ?? 0);
+      request = out.UnprocessedKeys;
+    }
+    return total;
   }
 
   async complete(key: string, at: number): Promise<void> {
