@@ -14,7 +14,7 @@
 import { StringDecoder } from 'node:string_decoder';
 
 /** The window, in characters (UTF-16 code units): matches shorter than this are always found. */
-export const BODY_WINDOW_CHARS = 64 * 1024;
+export const BODY_WINDOW_CHARS = 16 * 1024;
 /** New text gathered before the pattern is tested again. */
 const SCAN_CHARS = 16 * 1024;
 
