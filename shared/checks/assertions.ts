@@ -8,7 +8,11 @@ import { formatDuration } from '../kit/duration.ts';
 export interface Observation {
   latencyMs: number;
   status?: number;
-  body?: string;
+  /**
+   * Whether the body matched `expect.body`, tested by the probe while the body streamed in (see
+   * body-match.ts); undefined when nothing was tested (no pattern, no body read: HEAD, tcp).
+   */
+  bodyMatched?: boolean;
   /** Epoch ms when the server's certificate stops being valid (HTTPS only). */
   certExpiresAt?: number;
 }
@@ -63,9 +67,8 @@ export const assertions = {
     return statusMatches(e.status, obs.status) ? null : `status ${obs.status} does not match ${e.status.text}`;
   },
   body(obs: Observation, e: Expectations): string | null {
-    if (!e.body || obs.body === undefined) return null;
-    e.body.lastIndex = 0;
-    return e.body.test(obs.body) ? null : `body does not match /${e.body.source}/`;
+    if (!e.body || obs.bodyMatched === undefined) return null;
+    return obs.bodyMatched ? null : `body does not match /${e.body.source}/`;
   },
   maxLatency(obs: Observation, e: Expectations): string | null {
     if (e.maxLatencyMs === undefined || obs.latencyMs <= e.maxLatencyMs) return null;

@@ -1,5 +1,9 @@
-/** Turn a socket or TLS error into words for an alert: what failed and where. */
+import { DnsError } from '../kit/resolver.ts';
+
+/** Turn a socket, TLS or DNS error into words for an alert: what failed and where. */
 export function describeNetworkError(err: unknown, where: string): string {
+  // Our resolver's errors name the host and say what the DNS answer was (NXDOMAIN, SERVFAIL ...).
+  if (err instanceof DnsError) return err.message;
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   const code = e?.code ?? e?.cause?.code;
   switch (code) {

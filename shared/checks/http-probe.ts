@@ -1,17 +1,19 @@
 /**
  * HTTP(S) probes. Every attempt opens a fresh connection (a monitor must see connection failures,
- * not a pooled socket's luck), times each phase, and reads at most 1 MiB of the body. No zod here:
- * the Lambda prober bundles this without the config schema.
+ * not a pooled socket's luck), times each phase, and reads at most 1 MiB of the body, which it
+ * matches against `expect.body` as it streams in and does not keep. No zod here: the Lambda prober
+ * bundles this without the config schema.
  */
 import { randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { systemResolver, type NameResolver } from '../kit/resolver.ts';
 import type { PhaseTimings } from '../types.ts';
+import { BodyMatcher } from './body-match.ts';
 import { describeNetworkError } from './errors.ts';
 import type { HttpSpec } from './http.ts';
-import type { ProbeAttempt } from './kind.ts';
+import type { ProbeAttempt, ProbeContext } from './kind.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
@@ -22,14 +24,20 @@ const sharedSecureContext = tls.createSecureContext();
 interface Hop {
   status: number;
   location?: string;
-  body?: string;
+  /** Undefined when no pattern was tested (none given, or a HEAD request). */
+  bodyMatched?: boolean;
   timings: PhaseTimings;
   certExpiresAt?: number;
 }
 
+/** What a request needs besides its spec: the round's time, where it runs, how it judges and resolves. */
+type RequestContext = Pick<ProbeContext, 'timeoutMs' | 'region' | 'bodyPattern' | 'resolver'>;
+
 /** Probe a URL once, following redirects, within `timeoutMs` overall. */
-export async function probeHttp(spec: HttpSpec, timeoutMs: number, region?: string): Promise<ProbeAttempt> {
-  const userAgent = userAgentFor(region);
+export async function probeHttp(spec: HttpSpec, ctx: RequestContext): Promise<ProbeAttempt> {
+  const { timeoutMs } = ctx;
+  const resolver = ctx.resolver ?? systemResolver;
+  const userAgent = userAgentFor(ctx.region);
   const start = performance.now();
   const deadline = start + timeoutMs;
   const traceId = spec.traceParam ? randomBytes(8).toString('hex') : undefined;
@@ -48,7 +56,8 @@ export async function probeHttp(spec: HttpSpec, timeoutMs: number, region?: stri
     let result: Hop;
     try {
       // Credentials and configured headers go to the configured origin only, never to a redirect target elsewhere.
-      result = await requestOnce(url, method, body, spec, deadline, origin === undefined || url.origin === origin, userAgent);
+      const sameOrigin = origin === undefined || url.origin === origin;
+      result = await requestOnce(url, method, body, spec, { deadline, sameOrigin, userAgent, resolver, bodyPattern: ctx.bodyPattern });
     } catch (err) {
       const latencyMs = performance.now() - start;
       const reason = err instanceof DeadlineError
@@ -75,7 +84,7 @@ export async function probeHttp(spec: HttpSpec, timeoutMs: number, region?: stri
     return {
       ok: true,
       status: result.status,
-      body: result.body,
+      bodyMatched: result.bodyMatched,
       latencyMs: total,
       timings,
       traceId,
@@ -116,12 +125,22 @@ class DeadlineError extends Error {
   }
 }
 
+interface HopOptions {
+  deadline: number;
+  /** Credentials and configured headers are sent. */
+  sameOrigin: boolean;
+  userAgent: string;
+  resolver: NameResolver;
+  bodyPattern: RegExp | undefined;
+}
+
 /**
  * One request on a fresh connection that we open ourselves (so DNS, TCP and TLS are timed and the
  * shared TLS context is used), through node:http: measured 1.5x faster than undici's fresh-connection
  * path here, and nothing to bundle.
  */
-function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, deadline: number, sameOrigin: boolean, userAgent: string): Promise<Hop> {
+function requestOnce(url: URL, method: string, body: string | undefined, spec: HttpSpec, opts: HopOptions): Promise<Hop> {
+  const { deadline, sameOrigin, userAgent } = opts;
   const t0 = performance.now();
   const timings: PhaseTimings = { total: 0 };
   const https = url.protocol === 'https:';
@@ -184,7 +203,7 @@ function requestOnce(url: URL, method: string, body: string | undefined, spec: H
       open(host);
     } else {
       phase = 'resolving DNS';
-      lookup(host).then(
+      opts.resolver.resolve(host).then(
         (found) => {
           timings.dns = performance.now() - t0;
           if (!settled) open(found.address);
@@ -239,24 +258,26 @@ function requestOnce(url: URL, method: string, body: string | undefined, spec: H
     req.once('response', (res) => {
       timings.firstByte = performance.now() - t0;
       phase = 'reading the body';
-      const chunks: Buffer[] = [];
-      let size = 0;
       const location = res.headers.location;
-      const hop = (text: string | undefined): Hop => {
+      const matcher = method === 'HEAD' || !opts.bodyPattern ? undefined : new BodyMatcher(opts.bodyPattern);
+      const result = (): Hop => {
         timings.total = performance.now() - t0;
-        return { status: res.statusCode ?? 0, location, body: text, timings, certExpiresAt };
+        return { status: res.statusCode ?? 0, location, bodyMatched: matcher?.end(), timings, certExpiresAt };
       };
       if (method === 'HEAD') {
         res.resume();
-        res.once('end', () => finish(null, hop(undefined)));
+        res.once('end', () => finish(null, result()));
       } else {
+        let size = 0;
         res.on('data', (chunk: Buffer) => {
-          chunks.push(chunk);
-          size += chunk.length;
+          if (finished) return;
+          const judged = Math.min(chunk.length, MAX_BODY_BYTES - size);
+          size += judged;
+          matcher?.write(judged < chunk.length ? chunk.subarray(0, judged) : chunk);
           // Judge the first 1 MiB; the connection is closed in finish().
-          if (size >= MAX_BODY_BYTES) finish(null, hop(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8')));
+          if (size >= MAX_BODY_BYTES) finish(null, result());
         });
-        res.once('end', () => finish(null, hop(Buffer.concat(chunks).toString('utf8')), true));
+        res.once('end', () => finish(null, result(), true));
       }
       res.once('error', (err) => finish(err));
       res.once('aborted', () => finish(Object.assign(new Error('connection reset while reading the body'), { code: 'ECONNRESET' })));

@@ -42,5 +42,5 @@ export const http = defineCheckKind({
   defaultStatus: '2xx',
   interval: { local: { minMs: 1_000 }, aws: { minMs: 10_000 } },
   target: (spec) => `${spec.method} ${spec.url}`,
-  probe: (spec, ctx) => probeHttp(spec, ctx.timeoutMs, ctx.region),
+  probe: (spec, ctx) => probeHttp(spec, ctx),
 });

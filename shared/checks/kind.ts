@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type * as fields from '../kit/fields.ts';
 import type { Observation } from './assertions.ts';
 import type { PhaseTimings } from '../types.ts';
+import type { NameResolver } from '../kit/resolver.ts';
 
 /** What a probe needs from the world besides its own spec. */
 export interface ProbeContext {
@@ -15,6 +16,10 @@ export interface ProbeContext {
   timeoutMs: number;
   /** The region probing (`local` on one machine). */
   region?: string;
+  /** The check's `expect.body`: a probe that reads a body tests it as the body streams in (`bodyMatched`). */
+  bodyPattern?: RegExp;
+  /** How host names become addresses. @default systemResolver: the system's DNS servers and /etc/hosts */
+  resolver?: NameResolver;
   now(): number;
   /** Heartbeats: epoch ms of the last ping, or undefined when none came yet. */
   lastPing(checkId: string): number | undefined;

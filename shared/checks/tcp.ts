@@ -18,5 +18,5 @@ export const tcp = defineCheckKind({
   expect: ['maxLatency'],
   interval: { local: { minMs: 1_000 }, aws: { minMs: 10_000 } },
   target: (spec) => `${spec.host}:${spec.port}`,
-  probe: (spec, ctx) => probeTcp(spec, ctx.timeoutMs),
+  probe: (spec, ctx) => probeTcp(spec, ctx),
 });

@@ -9,7 +9,7 @@ import type { PhaseTimings, ProbeResult } from '../types.ts';
 import { PUSH_REGION } from './reducer.ts';
 import { isPushed, probeOf } from '../checks/index.ts';
 
-export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'> {
+export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs' | 'bodyPattern'> {
   region: string;
 }
 
@@ -17,7 +17,7 @@ export interface RoundContext extends Omit<ProbeContext, 'checkId' | 'timeoutMs'
 export async function runRound(check: CompiledCheck, ctx: RoundContext): Promise<ProbeResult> {
   const probe = probeOf(check);
   if (!probe) throw new Error(`${check.id}: ${check.kind} checks are pushed, not probed`);
-  const probeCtx: ProbeContext = { ...ctx, checkId: check.id, timeoutMs: check.timeoutMs };
+  const probeCtx: ProbeContext = { ...ctx, checkId: check.id, timeoutMs: check.timeoutMs, bodyPattern: check.expect.body };
   let attempt: ProbeAttempt | undefined;
   let verdict: { ok: boolean; reason: string } = { ok: false, reason: 'not run' };
   let attempts = 0;

@@ -366,6 +366,52 @@ describe('http check: what the server receives', () => {
   });
 });
 
+describe('http check: large bodies, matched as they stream in', () => {
+  const MiB = 1024 * 1024;
+  const needle = '"status":"green"';
+
+  /** A server sending `size` bytes of filler with the needle at `at`, in 1,000-byte writes (many chunk boundaries). */
+  async function bigBody(size: number, at: number): Promise<Loopback> {
+    const body = Buffer.alloc(size, 'x');
+    body.write(needle, at);
+    return loopback((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(size) });
+      for (let i = 0; i < size; i += 1_000) res.write(body.subarray(i, i + 1_000));
+      res.end();
+    });
+  }
+
+  it('finds a match at the start and at the very end of a 1 MiB body', async () => {
+    const start = await bigBody(MiB, 0);
+    expect((await round({ http: { url: `${start.origin}/` }, expect: { body: '"status":"green"' } })).reason).toBe('status 200');
+    const end = await bigBody(MiB, MiB - needle.length);
+    expect((await round({ http: { url: `${end.origin}/` }, expect: { body: '"status":"green"$' } })).reason).toBe('status 200');
+  });
+
+  it('finds a match that straddles the server\'s writes', async () => {
+    const across = await bigBody(MiB, 500_000 - 7);
+    expect((await round({ http: { url: `${across.origin}/` }, expect: { body: '"status":"green"' } })).ok).toBe(true);
+  });
+
+  it('fails when a 1 MiB body does not match', async () => {
+    const none = await bigBody(MiB, 0);
+    const r = await round({ http: { url: `${none.origin}/` }, expect: { body: '"status":"red"' } });
+    expect(r.reason).toBe('body does not match /"status":"red"/');
+  });
+
+  it('judges the first 1 MiB of a longer body: a match beyond it does not count', async () => {
+    const inside = await bigBody(3 * MiB, MiB - needle.length);
+    expect((await round({ http: { url: `${inside.origin}/` }, expect: { body: 'green' } })).reason).toBe('status 200');
+    const beyond = await bigBody(3 * MiB, MiB + 10);
+    expect((await round({ http: { url: `${beyond.origin}/` }, expect: { body: 'green' } })).reason).toBe('body does not match /green/');
+  });
+
+  it('does not judge the body of a HEAD request', async () => {
+    const r = await round({ http: { url: `${plain.origin}/ok`, method: 'HEAD' }, expect: { body: 'never in a HEAD answer' } });
+    expect(r.reason).toBe('status 200');
+  });
+});
+
 describe('http check: retries', () => {
   it('passes on the second attempt with retries: 1', async () => {
     let calls = 0;

@@ -12,8 +12,12 @@
  *   bundle   each Lambda bundled as `cdk deploy` bundles it (esbuild, minified, AWS SDK external):
  *            size, and cold init (a fresh `node` importing it) against a bare `node` start
  *   writes   DynamoDB writes per 1,000 results in the steady state (every check up), from `pagerless cost`
+ *   probemem memory of 200 concurrent probes of 1 MiB bodies matched by `expect.body`, in a child
+ *            with the heap of a 256 MB Lambda, vs the probe before streaming matching (1 MiB
+ *            buffered per check) and the same probe with no pattern, all in this run. Not in the
+ *            default set: BENCH_ONLY=probemem
  *
- * BENCH_ONLY=prober,check,startup,validate,reducer,engine,bundle,writes picks sections;
+ * BENCH_ONLY=prober,check,startup,validate,reducer,engine,bundle,writes,probemem picks sections;
  * BENCH_ENGINE_SECONDS shortens the engine run; BENCH_CHECKS and BENCH_CONCURRENCY size `check`.
  * Sections that run the CLI build dist/ first (bin/build.mjs).
  */
@@ -432,6 +436,60 @@ async function benchWrites(): Promise<void> {
   figures['pagerless cost: 1,000 HTTPS endpoints, 60 s, 3 regions, $/month (target <= 15)'] = r.totalUsd.toFixed(2);
 }
 
+interface ProbeMemFigures {
+  mode: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+  rssBeforeMB: number;
+  peakRssMB: number;
+  maxRssMB: number;
+  peakHeapUsedMB: number;
+  peakExternalMB: number;
+}
+
+async function benchProbeMem(): Promise<void> {
+  const { mkdtempSync, mkdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  // The baseline is the probe as it was: the parent of the commit that brought streaming matching.
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT });
+  const added = git('log', '--diff-filter=A', '--format=%H', '-1', '--', 'shared/checks/body-match.ts').toString().trim();
+  const base = added ? `${added}^` : 'HEAD';
+  const oldDir = mkdtempSync(join(tmpdir(), 'pagerless-probemem-'));
+  mkdirSync(join(oldDir, 'checks'));
+  for (const file of ['http-probe.ts', 'errors.ts']) writeFileSync(join(oldDir, 'checks', file), git('show', `${base}:shared/checks/${file}`));
+  const { port, child: target } = await startTarget();
+  const concurrency = Number(process.env.BENCH_PROBEMEM_CONCURRENCY ?? 200);
+  const rounds = 3;
+  // A 256 MB function: its whole RSS must stay under 256 MB; the heap gets the V8 limit below.
+  const heapMB = 192;
+  const run = (mode: 'streaming' | 'buffered' | 'unmatched') => new Promise<ProbeMemFigures | { mode: string; crashed: string }>((res) => {
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMB}`, '--import', 'tsx', join(ROOT, 'test/bench/probemem-child.ts'), mode, String(port), String(concurrency), String(rounds), oldDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code, signal) => {
+      if (code === 0 && out.trim()) res(JSON.parse(out.trim().split('\n').at(-1)!) as ProbeMemFigures);
+      else res({ mode, crashed: `exit ${code ?? signal}: ${err.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}` });
+    });
+  });
+  // `unmatched`: the same probe with no expect.body, so the matcher's own share shows.
+  const results = [await run('buffered'), await run('streaming'), await run('unmatched')];
+  target.kill();
+  rmSync(oldDir, { recursive: true, force: true });
+  const mb = (x: number) => x.toFixed(0);
+  for (const r of results) {
+    if ('crashed' in r) {
+      console.log(`probemem ${r.mode}: crashed (${r.crashed})`);
+      figures[`probemem ${r.mode}: peak RSS / heap used, MB`] = 'crashed';
+      continue;
+    }
+    console.log(`probemem ${r.mode}: ${rounds} rounds of ${concurrency} concurrent 1 MiB probes, ${r.passed} passed, ${r.failed} failed, ${r.seconds.toFixed(1)} s; RSS ${mb(r.rssBeforeMB)} MB before, peak ${mb(r.maxRssMB)} MB (kernel) / ${mb(r.peakRssMB)} MB (sampled); heap used peak ${mb(r.peakHeapUsedMB)} MB; buffers peak ${mb(r.peakExternalMB)} MB`);
+    figures[`probemem ${r.mode}, ${concurrency} x 1 MiB, heap limit ${heapMB} MB: peak RSS / heap used / buffers, MB (RSS target < 256)`] = `${mb(r.maxRssMB)} / ${mb(r.peakHeapUsedMB)} / ${mb(r.peakExternalMB)}`;
+  }
+}
+
 if (['check', 'startup', 'validate', 'engine'].some((s) => only.has(s))) {
   execFileSync(process.execPath, [join(ROOT, 'bin/build.mjs')], { stdio: 'inherit' }); // the CLI sections run dist/
 }
@@ -443,6 +501,7 @@ if (only.has('validate')) await benchValidate();
 if (only.has('prober')) await benchProber();
 if (only.has('check')) await benchCheck();
 if (only.has('engine')) await benchEngine();
+if (only.has('probemem')) await benchProbeMem();
 console.log('\nFigures (this machine, this run):');
 const width = Math.max(...Object.keys(figures).map((k) => k.length));
 for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(width)}  ${v}`);

@@ -3,11 +3,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertions, failedExpectations, statusMatcher, statusMatches, type Expectations, type Observation } from '../../shared/checks/assertions.ts';
+import { BodyMatcher } from '../../shared/checks/body-match.ts';
 
 const NOW = Date.parse('2026-11-22T03:04:05.000Z');
 const DAY = 86_400_000;
 
 const obs = (o: Partial<Observation> = {}): Observation => ({ latencyMs: 120, ...o });
+
+/** What an HTTP probe reports for a body it read: whether `pattern` matched it as it streamed in. */
+function body(text: string, pattern: RegExp): Pick<Observation, 'bodyMatched'> {
+  const matcher = new BodyMatcher(pattern);
+  matcher.write(Buffer.from(text));
+  return { bodyMatched: matcher.end() };
+}
 
 describe('statusMatcher', () => {
   it('reads `2xx` as a status class', () => {
@@ -77,16 +85,18 @@ describe('assertions.status', () => {
 
 describe('assertions.body', () => {
   it('holds when the regular expression matches anywhere in the body', () => {
-    expect(assertions.body(obs({ body: '{"cluster":"elasticsearch   green"}' }), { body: /elasticsearch +green/ })).toBeNull();
+    const e: Expectations = { body: /elasticsearch +green/ };
+    expect(assertions.body(obs(body('{"cluster":"elasticsearch   green"}', e.body!)), e)).toBeNull();
   });
 
   it('quotes the regular expression when it does not match', () => {
-    expect(assertions.body(obs({ body: 'elasticsearch yellow' }), { body: /elasticsearch +green/ })).toBe('body does not match /elasticsearch +green/');
+    const e: Expectations = { body: /elasticsearch +green/ };
+    expect(assertions.body(obs(body('elasticsearch yellow', e.body!)), e)).toBe('body does not match /elasticsearch +green/');
   });
 
   it('gives the same verdict every time for a global regular expression', () => {
     const e: Expectations = { body: /green/g };
-    for (let i = 0; i < 3; i++) expect(assertions.body(obs({ body: 'status: green' }), e)).toBeNull();
+    for (let i = 0; i < 3; i++) expect(assertions.body(obs(body('status: green', e.body!)), e)).toBeNull();
   });
 });
 
@@ -159,7 +169,7 @@ describe('absent observations and expectations', () => {
   });
 
   it('an assertion with nothing expected is skipped', () => {
-    const o = obs({ status: 500, body: 'red', latencyMs: 99_000, certExpiresAt: NOW - DAY });
+    const o = obs({ status: 500, ...body('red', /green/), latencyMs: 99_000, certExpiresAt: NOW - DAY });
     expect(failedExpectations(o, {}, NOW)).toEqual([]);
   });
 });
@@ -168,7 +178,7 @@ describe('failedExpectations', () => {
   const everything: Expectations = { status: statusMatcher('2xx'), body: /green/, maxLatencyMs: 800, certDays: 14 };
 
   it('lists every failed assertion in a fixed order: status, body, latency, certificate', () => {
-    const o = obs({ status: 503, body: 'red', latencyMs: 900, certExpiresAt: NOW + 3 * DAY });
+    const o = obs({ status: 503, ...body('red', /green/), latencyMs: 900, certExpiresAt: NOW + 3 * DAY });
     expect(failedExpectations(o, everything, NOW)).toEqual([
       'status 503 does not match 2xx',
       'body does not match /green/',
@@ -178,12 +188,12 @@ describe('failedExpectations', () => {
   });
 
   it('lists only the ones that failed', () => {
-    const o = obs({ status: 200, body: 'red', latencyMs: 10, certExpiresAt: NOW - DAY });
+    const o = obs({ status: 200, ...body('red', /green/), latencyMs: 10, certExpiresAt: NOW - DAY });
     expect(failedExpectations(o, everything, NOW)).toEqual(['body does not match /green/', 'certificate expired on 2026-11-21']);
   });
 
   it('is empty when everything holds', () => {
-    const o = obs({ status: 200, body: 'all green', latencyMs: 10, certExpiresAt: NOW + 60 * DAY });
+    const o = obs({ status: 200, ...body('all green', /green/), latencyMs: 10, certExpiresAt: NOW + 60 * DAY });
     expect(failedExpectations(o, everything, NOW)).toEqual([]);
   });
 });
