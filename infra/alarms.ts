@@ -11,11 +11,12 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Severity } from '../shared/types.ts';
-import { resultsEvaluatedMetric } from './metrics.ts';
+import type { ResourceNames } from '../shared/adapters/aws/tables.ts';
+import { resultsEvaluatedMetric, type MetricsOf } from './metrics.ts';
 
 /** One alarm, as data. */
 export interface PipelineAlarm {
-  /** Short kebab-case id; the alarm is named `pagerless-<severity>-<id>`. */
+  /** Short kebab-case id; the alarm is named `<deployment>-<severity>-<id>`. */
   readonly id: string;
   /** What it means and what to look at, in the alarm description. */
   readonly summary: string;
@@ -71,6 +72,8 @@ export interface CoreAlarmTargets {
   readonly expectsSteadyResults: boolean;
   /** Minutes without results before the no-results alarm (quietWindowMinutes). */
   readonly quietMinutes: number;
+  /** This deployment's metrics (the no-results alarm must not count another deployment's results). */
+  readonly metrics: MetricsOf;
 }
 
 /** The home region's alarms. */
@@ -92,7 +95,7 @@ export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
     critical.unshift({
       id: 'no-results',
       summary: `No results were evaluated for ${t.quietMinutes} minutes: checks are not running (scheduler, probers or the stream). /health says "Checks not running" too.`,
-      metric: resultsEvaluatedMetric({ period: Duration.minutes(t.quietMinutes) }),
+      metric: resultsEvaluatedMetric(t.metrics, { period: Duration.minutes(t.quietMinutes) }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 1,
@@ -123,14 +126,14 @@ export class PipelineAlarms extends Construct {
   /** The alarms by severity, in plan order. */
   readonly alarms: { readonly [S in Severity]?: readonly Alarm[] };
 
-  constructor(scope: Construct, id: string, props: { readonly plan: AlarmPlan; readonly topic: ITopic }) {
+  constructor(scope: Construct, id: string, props: { readonly plan: AlarmPlan; readonly topic: ITopic; readonly names: Pick<ResourceNames, 'alarm'> }) {
     super(scope, id);
     const action = new SnsAction(props.topic);
     const out: { [S in Severity]?: Alarm[] } = {};
     for (const [severity, specs] of Object.entries(props.plan) as [Severity, readonly PipelineAlarm[]][]) {
       out[severity] = specs.map((spec) => {
         const alarm = new Alarm(this, `${severity}-${spec.id}`, {
-          alarmName: `pagerless-${severity}-${spec.id}`,
+          alarmName: props.names.alarm(severity, spec.id),
           alarmDescription: `[${severity}] ${spec.summary}`,
           metric: spec.metric,
           threshold: spec.threshold,

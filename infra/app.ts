@@ -2,12 +2,12 @@
  * The standalone CDK app (`npx cdk synth`, `npx cdk deploy --all`): a core stack in settings.home
  * and one prober stack per region in settings.regions, from the config given by
  * `-c config=PATH`, else PAGERLESS_CONFIG, else examples/monitors.yaml. A bad config fails synth
- * with the message `pagerless validate` prints.
+ * with the message `pagerless validate` prints. The stacks are named after settings.name.
  */
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../shared/config/load.ts';
-import { loadSynthConfig } from './config.ts';
+import { appStackId, loadSynthConfig, type SynthConfig } from './config.ts';
 import { Pagerless } from './pagerless.ts';
 
 export const DEFAULT_CONFIG = 'examples/monitors.yaml';
@@ -15,9 +15,9 @@ export const DEFAULT_CONFIG = 'examples/monitors.yaml';
 const app = new App();
 const file = (app.node.tryGetContext('config') as string | undefined) ?? process.env.PAGERLESS_CONFIG ?? DEFAULT_CONFIG;
 
-let home: string;
+let synth: SynthConfig;
 try {
-  home = loadSynthConfig(file, process.env).home;
+  synth = loadSynthConfig(file, process.env);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   // Word for word what `pagerless validate` prints (shared/cli/main.ts).
@@ -25,7 +25,9 @@ try {
   process.exit(1);
 }
 
-const stack = new Stack(app, 'Pagerless', {
+const { home, names } = synth;
+// One stack per deployment name: two names, two deployments side by side.
+const stack = new Stack(app, appStackId(names.deployment), {
   env: { region: home },
   description: `Pagerless core (${file}): tables, scheduler, evaluator, HTTP API, alarms, dashboard`,
 });

@@ -10,6 +10,8 @@ import type { CompiledConfig } from '../shared/config/compile.ts';
 import { isScheduled, roundIntervalMs } from '../shared/checks/index.ts';
 import { serializeCompiled } from '../shared/config/compiled-json.ts';
 import { loadConfig, parseConfig, type Env, type ParseOptions } from '../shared/config/load.ts';
+import { resourceNames, type ResourceNames } from '../shared/adapters/aws/tables.ts';
+import { DEFAULT_DEPLOYMENT_NAME, deploymentNameProblem } from '../shared/kit/deployment-name.ts';
 
 /** As `pagerless cost` and the functions see it: the prober regions; secrets resolved at cold start. */
 const SYNTH_OPTIONS: ParseOptions = { target: 'aws', secretRefs: 'placeholder' };
@@ -38,6 +40,8 @@ export interface SynthConfig {
   readonly home: string;
   /** Prober regions, in config order, without duplicates. */
   readonly regions: readonly string[];
+  /** The deployment's physical names, from settings.name (or the construct's `name` prop). */
+  readonly names: ResourceNames;
 }
 
 /**
@@ -67,7 +71,24 @@ export function synthConfigFromText(text: string, file: string, env: Env): Synth
 export function fromCompiled(config: CompiledConfig, text: string, file = config.file): SynthConfig {
   const home = config.settings.home ?? config.settings.regions[0] ?? FALLBACK_REGION;
   const regions = [...new Set(config.settings.regions.length > 0 ? config.settings.regions : [home])];
-  return { file, text, config, compiledJson: serializeCompiled(config), home, regions };
+  return { file, text, config, compiledJson: serializeCompiled(config), home, regions, names: resourceNames(config.settings.name) };
+}
+
+/** The standalone app's core stack id: `Pagerless` for the default deployment (as it always was), else `Pagerless-<name>`. */
+export function appStackId(deployment: string): string {
+  return deployment === DEFAULT_DEPLOYMENT_NAME ? 'Pagerless' : `Pagerless-${deployment}`;
+}
+
+/**
+ * The config deployed under another name (the construct's `name` prop wins over settings.name);
+ * the bundled config says the same name.
+ * @throws Error naming the prop and the rule when the name breaks it
+ */
+export function withDeploymentName(synth: SynthConfig, name: string | undefined): SynthConfig {
+  if (name === undefined || name === synth.config.settings.name) return synth;
+  const problem = deploymentNameProblem(name);
+  if (problem) throw new Error(`Pagerless: the name prop: ${problem}`);
+  return fromCompiled({ ...synth.config, settings: { ...synth.config.settings, name } }, synth.text, synth.file);
 }
 
 /** `${ssm:/path}` and `${secret:name}` in the text, as the runtime resolves them (the same pattern as load.ts). */

@@ -44,7 +44,10 @@ export const API_ROUTES: readonly { readonly path: string; readonly methods: rea
 export interface PagerlessCoreProps {
   /** The validated config (see loadSynthConfig); its compiled JSON is bundled into every function. */
   readonly config: SynthConfig;
-  /** @default RemovalPolicy.RETAIN */
+  /**
+   * Of every stateful resource: tables, topics and their key, the evaluator's dead-letter queue,
+   * log groups. @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
   readonly removalPolicy?: RemovalPolicy;
   /** @default - a new customer managed key with rotation (see PagerlessStorageProps.topicKey) */
   readonly topicKey?: IKey;
@@ -81,10 +84,11 @@ export class PagerlessCore extends Construct {
 
   constructor(scope: Construct, id: string, props: PagerlessCoreProps) {
     super(scope, id);
-    const { config, home, regions, text } = props.config;
+    const { config, home, regions, text, names } = props.config;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
-    this.storage = new PagerlessStorage(this, 'Storage', { removalPolicy: props.removalPolicy, topicKey: props.topicKey });
+    this.storage = new PagerlessStorage(this, 'Storage', { names, removalPolicy, topicKey: props.topicKey });
     const { resultsTable, stateTable, alertTopic, opsTopic } = this.storage;
     this.resultsTable = resultsTable;
     this.stateTable = stateTable;
@@ -97,16 +101,18 @@ export class PagerlessCore extends Construct {
       new PagerlessFunction(this, name[0]!.toUpperCase() + name.slice(1), {
         name,
         home,
+        metrics: names,
         compiledJson: props.config.compiledJson,
         timeout,
         memorySize: props.memorySize,
         logRetention,
+        removalPolicy,
         environment: { ...tables, ...environment },
         ...extra,
       });
 
     // Scheduler: every minute, sends each prober region its batches; evaluates heartbeats; retries due effects.
-    const queueUrls = Object.fromEntries(regions.map((r) => [r, probeQueueUrl(this, r)]));
+    const queueUrls = Object.fromEntries(regions.map((r) => [r, probeQueueUrl(this, r, names)]));
     this.scheduler = fn('scheduler', Duration.seconds(50), {
       [ENV.queueUrls]: Stack.of(this).toJsonString(queueUrls),
       [ENV.alertTopicArn]: alertTopic.topicArn,
@@ -118,7 +124,7 @@ export class PagerlessCore extends Construct {
     this.scheduler.addToRolePolicy(new PolicyStatement({
       sid: 'SendProbeBatches',
       actions: ['sqs:SendMessage'],
-      resources: regions.map((r) => probeQueueArn(this, r)),
+      resources: regions.map((r) => probeQueueArn(this, r, names)),
     }));
     new Rule(this, 'EveryMinute', {
       description: 'Pagerless: run the scheduler every minute',
@@ -136,6 +142,7 @@ export class PagerlessCore extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy,
     });
     acknowledgeNag(evaluatorDlq, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the evaluator\'s stream event source (a dead-letter queue); it is alarmed on, not consumed.');
     this.evaluatorDeadLetters = evaluatorDlq;
@@ -180,9 +187,9 @@ export class PagerlessCore extends Construct {
       acknowledgeFunction(f);
     }
 
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
     const api = new HttpApi(this, 'Api', {
-      apiName: 'pagerless',
+      apiName: names.api,
       description: 'Pagerless: status, health, heartbeats and third-party hooks',
       createDefaultStage: false,
     });
@@ -204,7 +211,9 @@ export class PagerlessCore extends Construct {
 
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       topic: opsTopic,
+      names,
       plan: coreAlarmPlan({
+        metrics: names,
         scheduler: this.scheduler,
         evaluator: this.evaluator,
         ingest: this.ingest,
@@ -219,6 +228,7 @@ export class PagerlessCore extends Construct {
       evaluatorLogGroup: this.evaluator.functionLogs,
       evaluatorDeadLetters: evaluatorDlq,
       regions,
+      names,
     });
   }
 }

@@ -9,9 +9,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RESOURCE_NAMES } from '../shared/adapters/aws/tables.ts';
+import type { ResourceNames } from '../shared/adapters/aws/tables.ts';
 import { SERVICE_HEALTH } from '../shared/engine/metrics.ts';
-import { PROBER_FUNCTION_NAME } from './function.ts';
 import { availabilityMetric, incidentsOpenedMetric, latencyMetric, resultsEvaluatedMetric, roundsScheduledMetric } from './metrics.ts';
 
 export interface PagerlessDashboardProps {
@@ -19,10 +18,10 @@ export interface PagerlessDashboardProps {
   readonly functions: { readonly scheduler: IFunction; readonly evaluator: IFunction; readonly ingest: IFunction; readonly status: IFunction };
   readonly evaluatorLogGroup: ILogGroup;
   readonly evaluatorDeadLetters: IQueue;
-  /** Prober regions (their queues are read by fixed name, across regions). */
+  /** Prober regions (their queues and functions are read by fixed name, across regions). */
   readonly regions: readonly string[];
-  /** @default 'Pagerless' */
-  readonly dashboardName?: string;
+  /** The deployment's names: the dashboard's, the probers', the metrics'. */
+  readonly names: ResourceNames;
 }
 
 const MINUTE = Duration.minutes(1);
@@ -40,24 +39,24 @@ export class PagerlessDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: PagerlessDashboardProps) {
     super(scope, id);
-    const f = props.functions;
+    const { functions: f, names } = props;
     const graph = (title: string, left: IMetric[], width = 8, leftLabel?: string) =>
       new GraphWidget({ title, left, width, height: 6, leftYAxis: leftLabel ? { label: leftLabel, showUnits: false } : undefined });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? 'Pagerless',
+      dashboardName: names.dashboard,
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(new TextWidget({
-      markdown: '# Pagerless\nPipeline health first (the alarms watch these), then availability and latency by region and by service.',
+      markdown: `# Pagerless: ${names.deployment}\nPipeline health first (the alarms watch these), then availability and latency by region and by service.`,
       width: 24,
       height: 2,
     }));
     this.dashboard.addWidgets(
       graph('Pipeline throughput (per minute)', [
-        roundsScheduledMetric({ label: 'rounds scheduled' }),
-        resultsEvaluatedMetric({ label: 'results evaluated' }),
-        incidentsOpenedMetric({ label: 'incidents opened' }),
+        roundsScheduledMetric(names, { label: 'rounds scheduled' }),
+        resultsEvaluatedMetric(names, { label: 'results evaluated' }),
+        incidentsOpenedMetric(names, { label: 'incidents opened' }),
       ]),
       graph('Function errors', [
         f.scheduler.metricErrors({ period: MINUTE, label: 'scheduler' }),
@@ -68,19 +67,19 @@ export class PagerlessDashboard extends Construct {
       graph('Evaluator iterator age', [f.evaluator.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE, label: 'iterator age (max)' })], 8, 'ms'),
     );
     this.dashboard.addWidgets(
-      graph('Prober errors by region', props.regions.map((r) => lambdaMetric(PROBER_FUNCTION_NAME, 'Errors', r, `errors (${r})`)), 12),
-      graph('Prober throttles by region', props.regions.map((r) => lambdaMetric(PROBER_FUNCTION_NAME, 'Throttles', r, `throttles (${r})`)), 12),
+      graph('Prober errors by region', props.regions.map((r) => lambdaMetric(names.proberFunction, 'Errors', r, `errors (${r})`)), 12),
+      graph('Prober throttles by region', props.regions.map((r) => lambdaMetric(names.proberFunction, 'Throttles', r, `throttles (${r})`)), 12),
     );
     this.dashboard.addWidgets(
       graph('Dead-letter queues (should be 0)', [
         props.evaluatorDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE, label: 'evaluator DLQ' }),
-        ...props.regions.map((r) => sqsMetric(RESOURCE_NAMES.probeDeadLetterQueue, 'ApproximateNumberOfMessagesVisible', r, 'Maximum')),
+        ...props.regions.map((r) => sqsMetric(names.probeDeadLetterQueue, 'ApproximateNumberOfMessagesVisible', r, 'Maximum')),
       ], 12),
-      graph('Probe queue: age of oldest message', props.regions.map((r) => sqsMetric(RESOURCE_NAMES.probeQueue, 'ApproximateAgeOfOldestMessage', r, 'Maximum')), 12, 'seconds'),
+      graph('Probe queue: age of oldest message', props.regions.map((r) => sqsMetric(names.probeQueue, 'ApproximateAgeOfOldestMessage', r, 'Maximum')), 12, 'seconds'),
     );
     this.dashboard.addWidgets(
-      graph('Availability by prober region', props.regions.map((r) => availabilityMetric(r, { label: r })), 12, '%'),
-      graph('Latency by prober region', props.regions.map((r) => latencyMetric(r, { label: r })), 12, 'ms'),
+      graph('Availability by prober region', props.regions.map((r) => availabilityMetric(names, r, { label: r })), 12, '%'),
+      graph('Latency by prober region', props.regions.map((r) => latencyMetric(names, r, { label: r })), 12, 'ms'),
     );
     this.dashboard.addWidgets(new LogQueryWidget({
       title: 'Availability and latency by service and region (worst first)',

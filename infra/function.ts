@@ -13,15 +13,12 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, RESOURCE_NAMES, type FunctionName } from '../shared/adapters/aws/tables.ts';
+import { ENV, type FunctionName } from '../shared/adapters/aws/tables.ts';
 import { BUNDLED_CONFIG_NAME } from './config.ts';
-import { METRICS_SERVICE } from './metrics.ts';
+import type { MetricsOf } from './metrics.ts';
 
 /** The repository root (infra/..): entry files, the lockfile and esbuild live there. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The prober's function name, the same in every region (the home region's dashboard reads its metrics by name). */
-export const PROBER_FUNCTION_NAME = 'pagerless-prober';
 
 /** The runtime every function uses (DESIGN: nodejs20.x is deprecated on Lambda). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
@@ -32,6 +29,13 @@ export interface PagerlessFunctionProps {
   readonly compiledJson: string;
   /** The home region (tables, secrets), in every function's environment. */
   readonly home: string;
+  /** Where the function's metrics go (Powertools namespace and service). */
+  readonly metrics: MetricsOf;
+  /**
+   * Of the log group. Its name is generated, so a retained one never blocks a redeploy.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
+  readonly removalPolicy?: RemovalPolicy;
   /** Variables besides the ones every function gets (config file, home region, Powertools). */
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
@@ -55,7 +59,7 @@ export class PagerlessFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: PagerlessFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // Our own role: logs scoped to this function's log group instead of AWSLambdaBasicExecutionRole.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
@@ -78,8 +82,8 @@ export class PagerlessFunction extends NodejsFunction {
       environment: {
         [ENV.configFile]: BUNDLED_CONFIG_NAME,
         [ENV.homeRegion]: props.home,
-        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: RESOURCE_NAMES.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: props.metrics.metricsService,
+        POWERTOOLS_METRICS_NAMESPACE: props.metrics.metricsNamespace,
         ...props.environment,
       },
       bundling: {

@@ -14,11 +14,12 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { STATE_TABLE } from '../shared/adapters/aws/tables.ts';
 import type { Env } from '../shared/config/load.ts';
-import { loadSynthConfig, type SynthConfig } from './config.ts';
+import { loadSynthConfig, withDeploymentName, type SynthConfig } from './config.ts';
 import { PagerlessCore } from './core-stack.ts';
 import { availabilityMetric, incidentsOpenedMetric, latencyMetric, resultsEvaluatedMetric } from './metrics.ts';
 import { grantTableAccess } from './permissions.ts';
 import { PagerlessProberStack } from './prober-stack.ts';
+import { inheritedStackProps, inheritStackAspects } from './inherit.ts';
 
 export interface PagerlessProps {
   /**
@@ -34,8 +35,18 @@ export interface PagerlessProps {
    */
   readonly environment?: Env;
   /**
-   * What happens to the tables and the topic key when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * The deployment name: the prefix of every physical name (tables, queues, topics, the prober
+   * function, alarms, the dashboard) and the `service` dimension of its metrics, so that two
+   * deployments can share an account. Lower-case letters, digits and single hyphens, at most 32.
+   * @default - settings.name of the config, which defaults to `pagerless`
+   */
+  readonly name?: string;
+  /**
+   * What happens to every stateful resource (both tables, the topics and their KMS keys, the
+   * queues, the log groups) when the stack is deleted or an update replaces it, here and in the
+   * prober stacks. The default keeps them, except after a failed first create (CloudFormation's
+   * RetainExceptOnCreate), so a retried first deploy never meets its own leftovers.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
@@ -58,7 +69,9 @@ export interface PagerlessProps {
    */
   readonly opsEmail?: string;
   /**
-   * Id (and name) prefix of the prober stacks: `<prefix>-<region>`.
+   * Id (and name) prefix of the prober stacks: `<prefix>-<region>`. They inherit this stack's
+   * synthesizer (an equivalent one: same class and settings), permissions boundary, tags and the
+   * aspects applied to this stack, and the removal policy above.
    * @default `<this stack's id>-Prober`
    */
   readonly proberStackPrefix?: string;
@@ -95,7 +108,8 @@ export class Pagerless extends Construct {
   constructor(scope: Construct, id: string, props: PagerlessProps) {
     super(scope, id);
     const env = props.environment ?? process.env;
-    this.config = loadSynthConfig(props.configFile, env);
+    this.config = withDeploymentName(loadSynthConfig(props.configFile, env), props.name);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     const { home, regions } = this.config;
     const stack = Stack.of(this);
     if (Token.isUnresolved(stack.region)) {
@@ -106,7 +120,7 @@ export class Pagerless extends Construct {
 
     this.core = new PagerlessCore(this, 'Core', {
       config: this.config,
-      removalPolicy: props.removalPolicy,
+      removalPolicy,
       topicKey: props.topicKey,
       logRetention: props.logRetention,
       memorySize: props.memorySize,
@@ -128,14 +142,17 @@ export class Pagerless extends Construct {
     const probers = new Map<string, PagerlessProberStack>();
     for (const region of regions) {
       const prober = new PagerlessProberStack(stage, `${prefix}-${region}`, {
+        ...inheritedStackProps(stack),
         config: this.config,
         region,
         env: { account: Token.isUnresolved(stack.account) ? undefined : stack.account },
-        description: `Pagerless prober in ${region} (home: ${home})`,
+        description: `Pagerless prober in ${region} (${this.config.names.deployment}, home: ${home})`,
         logRetention: props.logRetention,
         memorySize: props.memorySize,
         opsEmail: props.opsEmail,
+        removalPolicy,
       });
+      inheritStackAspects(prober, stack);
       // Deploy the home stack first: the prober writes to its Results table (by name).
       prober.addStackDependency(stack, 'the prober writes to the home region\'s Results table');
       probers.set(region, prober);
@@ -153,23 +170,23 @@ export class Pagerless extends Construct {
     return this.alertTopic.grantPublish(grantee);
   }
 
-  /** Results the evaluator applied, per minute (Sum). The "no results" alarm watches it. */
+  /** Results this deployment's evaluator applied, per minute (Sum). The "no results" alarm watches it. */
   metricResultsEvaluated(options?: MetricOptions): Metric {
-    return resultsEvaluatedMetric(options);
+    return resultsEvaluatedMetric(this.config.names, options);
   }
 
   /** Incidents opened, per minute (Sum). */
   metricIncidentsOpened(options?: MetricOptions): Metric {
-    return incidentsOpenedMetric(options);
+    return incidentsOpenedMetric(this.config.names, options);
   }
 
   /** Percent of the results from a prober region that passed (Average, per minute). */
   metricAvailability(region: string, options?: MetricOptions): Metric {
-    return availabilityMetric(region, options);
+    return availabilityMetric(this.config.names, region, options);
   }
 
   /** Mean probe latency from a prober region, ms (Average, per minute). */
   metricLatency(region: string, options?: MetricOptions): Metric {
-    return latencyMetric(region, options);
+    return latencyMetric(this.config.names, region, options);
   }
 }

@@ -7,25 +7,25 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { RESOURCE_NAMES } from '../shared/adapters/aws/tables.ts';
+import type { ResourceNames } from '../shared/adapters/aws/tables.ts';
 import type { EffectTargets } from './config.ts';
 
-/** The Results table in the home region, by its fixed name. */
-export function resultsTableArn(scope: IConstruct, home: string): string {
-  return Stack.of(scope).formatArn({ service: 'dynamodb', region: home, resource: 'table', resourceName: RESOURCE_NAMES.resultsTable });
+/** The deployment's Results table in the home region, by its fixed name. */
+export function resultsTableArn(scope: IConstruct, home: string, names: ResourceNames): string {
+  return Stack.of(scope).formatArn({ service: 'dynamodb', region: home, resource: 'table', resourceName: names.resultsTable });
 }
 
-export function probeQueueArn(scope: IConstruct, region: string): string {
-  return Stack.of(scope).formatArn({ service: 'sqs', region, resource: RESOURCE_NAMES.probeQueue, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+export function probeQueueArn(scope: IConstruct, region: string, names: ResourceNames): string {
+  return Stack.of(scope).formatArn({ service: 'sqs', region, resource: names.probeQueue, arnFormat: ArnFormat.NO_RESOURCE_NAME });
 }
 
-export function probeQueueUrl(scope: IConstruct, region: string): string {
+export function probeQueueUrl(scope: IConstruct, region: string, names: ResourceNames): string {
   const stack = Stack.of(scope);
-  return `https://sqs.${region}.${stack.urlSuffix}/${stack.account}/${RESOURCE_NAMES.probeQueue}`;
+  return `https://sqs.${region}.${stack.urlSuffix}/${stack.account}/${names.probeQueue}`;
 }
 
-export function opsTopicArn(scope: IConstruct, region: string): string {
-  return Stack.of(scope).formatArn({ service: 'sns', region, resource: RESOURCE_NAMES.opsTopic, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+export function opsTopicArn(scope: IConstruct, region: string, names: ResourceNames): string {
+  return Stack.of(scope).formatArn({ service: 'sns', region, resource: names.opsTopic, arnFormat: ArnFormat.NO_RESOURCE_NAME });
 }
 
 /** `${ssm:/pagerless/pd}` -> arn:...:ssm:<home>:<account>:parameter/pagerless/pd */

@@ -3,7 +3,7 @@
  * runs each batch's checks and writes ONE item per invocation to the Results table in the home
  * region — the only table it may write.
  */
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -11,10 +11,10 @@ import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, RESOURCE_NAMES } from '../shared/adapters/aws/tables.ts';
+import { ENV } from '../shared/adapters/aws/tables.ts';
 import { PipelineAlarms, proberAlarmPlan } from './alarms.ts';
 import { secretReferences, type SynthConfig } from './config.ts';
-import { PagerlessFunction, PROBER_FUNCTION_NAME } from './function.ts';
+import { PagerlessFunction } from './function.ts';
 import { acknowledgeFunction } from './nag.ts';
 import { opsTopicArn, resultsTableArn, secretStatements } from './permissions.ts';
 import { encryptedTopic, topicKeyFor } from './storage.ts';
@@ -37,6 +37,11 @@ export interface PagerlessProberProps {
    * @default 10
    */
   readonly batchSize?: number;
+  /**
+   * Of the queues and the log group.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 export class PagerlessProber extends Construct {
@@ -47,17 +52,20 @@ export class PagerlessProber extends Construct {
 
   constructor(scope: Construct, id: string, props: PagerlessProberProps) {
     super(scope, id);
-    const { home, text } = props.config;
+    const { home, text, names } = props.config;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     const dlq = new Queue(this, 'DeadLetters', {
-      queueName: RESOURCE_NAMES.probeDeadLetterQueue,
+      queueName: names.probeDeadLetterQueue,
+      removalPolicy,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     this.deadLetterQueue = dlq;
     this.queue = new Queue(this, 'Queue', {
-      queueName: RESOURCE_NAMES.probeQueue,
+      queueName: names.probeQueue,
+      removalPolicy,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(PROBER_TIMEOUT.toSeconds() * 6),
@@ -68,8 +76,10 @@ export class PagerlessProber extends Construct {
 
     this.prober = new PagerlessFunction(this, 'Prober', {
       name: 'prober',
-      functionName: PROBER_FUNCTION_NAME,
+      functionName: names.proberFunction,
       home,
+      metrics: names,
+      removalPolicy,
       compiledJson: props.config.compiledJson,
       timeout: PROBER_TIMEOUT,
       memorySize: props.memorySize,
@@ -77,9 +87,9 @@ export class PagerlessProber extends Construct {
       description: `Pagerless: runs probe batches from ${props.region}`,
       environment: {
         [ENV.region]: props.region,
-        [ENV.resultsTable]: RESOURCE_NAMES.resultsTable,
+        [ENV.resultsTable]: names.resultsTable,
         // Named for the runtime's sake; the prober has no access to it.
-        [ENV.stateTable]: RESOURCE_NAMES.stateTable,
+        [ENV.stateTable]: names.stateTable,
       },
     });
     this.prober.addEventSource(new SqsEventSource(this.queue, {
@@ -90,13 +100,14 @@ export class PagerlessProber extends Construct {
     this.prober.addToRolePolicy(new PolicyStatement({
       sid: 'WriteResultsOnly',
       actions: ['dynamodb:PutItem'],
-      resources: [resultsTableArn(this, home)],
+      resources: [resultsTableArn(this, home, names)],
     }));
     for (const s of secretStatements(this, home, secretReferences(text))) this.prober.addToRolePolicy(s);
     acknowledgeFunction(this.prober);
 
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       topic: props.opsTopic,
+      names,
       plan: proberAlarmPlan({ region: props.region, prober: this.prober, deadLetters: dlq }),
     });
   }
@@ -112,11 +123,16 @@ export interface PagerlessProberStackProps extends StackProps {
   readonly memorySize?: number;
   /** @default - no subscription to this region's ops topic */
   readonly opsEmail?: string;
+  /**
+   * Of the queues, this region's ops topic and its key, and the log group.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
  * A prober region's stack. In the home region its alarms go to the core's ops topic; elsewhere it
- * has its own encrypted ops topic (`pagerless-ops` in that region) to subscribe to.
+ * has its own encrypted ops topic (`<deployment>-ops` in that region) to subscribe to.
  */
 export class PagerlessProberStack extends Stack {
   readonly prober: PagerlessProber;
@@ -125,10 +141,13 @@ export class PagerlessProberStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PagerlessProberStackProps) {
     super(scope, id, { ...props, env: { account: props.env?.account, region: props.region } });
+    const { names } = props.config;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     if (props.region === props.config.home) {
-      this.opsTopic = Topic.fromTopicArn(this, 'OpsTopic', opsTopicArn(this, props.region));
+      this.opsTopic = Topic.fromTopicArn(this, 'OpsTopic', opsTopicArn(this, props.region, names));
     } else {
-      const topic = encryptedTopic(this, 'OpsTopic', RESOURCE_NAMES.opsTopic, topicKeyFor(this, 'OpsTopicKey'), `Pagerless pipeline alarms (${props.region})`);
+      const key = topicKeyFor(this, 'OpsTopicKey', removalPolicy);
+      const topic = encryptedTopic(this, 'OpsTopic', names.opsTopic, key, `Pagerless pipeline alarms (${names.deployment}, ${props.region})`, removalPolicy);
       if (props.opsEmail) topic.addSubscription(new EmailSubscription(props.opsEmail));
       this.opsTopic = topic;
     }
@@ -138,6 +157,7 @@ export class PagerlessProberStack extends Stack {
       opsTopic: this.opsTopic,
       logRetention: props.logRetention,
       memorySize: props.memorySize,
+      removalPolicy,
     });
   }
 }

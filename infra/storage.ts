@@ -1,7 +1,7 @@
 /**
  * The stateful half of the core stack: the Results and state tables and the KMS-encrypted topics.
- * Physical names are fixed (shared/adapters/aws/tables.ts) so that prober stacks in other regions
- * address them by ARN without cross-region references.
+ * Physical names are fixed (shared/adapters/aws/tables.ts, prefixed by the deployment name) so that
+ * prober stacks in other regions address them by ARN without cross-region references.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -9,13 +9,17 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { RESOURCE_NAMES, RESULTS_TABLE, STATE_TABLE } from '../shared/adapters/aws/tables.ts';
+import { RESULTS_TABLE, STATE_TABLE, type ResourceNames } from '../shared/adapters/aws/tables.ts';
 import { acknowledgeNag } from './nag.ts';
 
 export interface PagerlessStorageProps {
+  /** The deployment's physical names. */
+  readonly names: ResourceNames;
   /**
-   * What happens to the tables and the key when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * What happens to the tables, the topics and the key when the stack is deleted, or when an
+   * update replaces them. Only an explicit RETAIN turns on the state table's deletion protection:
+   * it would stop the rollback of a failed first create (see the README on redeploying).
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
@@ -38,12 +42,13 @@ export class PagerlessStorage extends Construct {
   readonly opsTopic: Topic;
   readonly topicKey: IKey;
 
-  constructor(scope: Construct, id: string, props: PagerlessStorageProps = {}) {
+  constructor(scope: Construct, id: string, props: PagerlessStorageProps) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const { names } = props;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.resultsTable = new Table(this, 'Results', {
-      tableName: RESOURCE_NAMES.resultsTable,
+      tableName: names.resultsTable,
       partitionKey: { name: RESULTS_TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: RESULTS_TABLE.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: RESULTS_TABLE.ttlAttribute,
@@ -55,7 +60,7 @@ export class PagerlessStorage extends Construct {
     acknowledgeNag(this.resultsTable, 'AwsSolutions-DDB3', 'Results are a transient feed (one item per prober batch, expired by TTL after the retention) that the evaluator consumes from the stream; the durable record (states, incidents) is the state table, which has point-in-time recovery.');
 
     this.stateTable = new Table(this, 'State', {
-      tableName: RESOURCE_NAMES.stateTable,
+      tableName: names.stateTable,
       partitionKey: { name: STATE_TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: STATE_TABLE.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: STATE_TABLE.ttlAttribute,
@@ -74,13 +79,13 @@ export class PagerlessStorage extends Construct {
     });
 
     this.topicKey = props.topicKey ?? topicKeyFor(this, 'TopicKey', removalPolicy);
-    this.alertTopic = encryptedTopic(this, 'Alerts', RESOURCE_NAMES.alertTopic, this.topicKey, 'Pagerless alerts');
-    this.opsTopic = encryptedTopic(this, 'Ops', RESOURCE_NAMES.opsTopic, this.topicKey, 'Pagerless pipeline alarms');
+    this.alertTopic = encryptedTopic(this, 'Alerts', names.alertTopic, this.topicKey, `Pagerless alerts (${names.deployment})`, removalPolicy);
+    this.opsTopic = encryptedTopic(this, 'Ops', names.opsTopic, this.topicKey, `Pagerless pipeline alarms (${names.deployment})`, removalPolicy);
   }
 }
 
 /** A customer managed key CloudWatch alarms can publish through (the AWS managed SNS key cannot be shared). */
-export function topicKeyFor(scope: Construct, id: string, removalPolicy: RemovalPolicy = RemovalPolicy.RETAIN): Key {
+export function topicKeyFor(scope: Construct, id: string, removalPolicy: RemovalPolicy): Key {
   const key = new Key(scope, id, {
     description: 'Pagerless: encrypts the alert and ops topics',
     enableKeyRotation: true,
@@ -97,6 +102,9 @@ export function topicKeyFor(scope: Construct, id: string, removalPolicy: Removal
 }
 
 /** An SNS topic encrypted with `key` that refuses plain-HTTP publishers. */
-export function encryptedTopic(scope: Construct, id: string, topicName: string, key: IKey, displayName: string): Topic {
-  return new Topic(scope, id, { topicName, displayName, masterKey: key, enforceSSL: true });
+export function encryptedTopic(scope: Construct, id: string, topicName: string, key: IKey, displayName: string, removalPolicy: RemovalPolicy): Topic {
+  const topic = new Topic(scope, id, { topicName, displayName, masterKey: key, enforceSSL: true });
+  // Its subscriptions (people who confirmed an email, chat bots) are its state.
+  topic.applyRemovalPolicy(removalPolicy);
+  return topic;
 }

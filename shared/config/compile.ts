@@ -48,6 +48,8 @@ export interface CompiledReaction {
 export interface CompiledConfig {
   file: string;
   settings: {
+    /** The deployment name (AWS physical names' prefix). */
+    name: string;
     statusToken?: string;
     ingestToken?: string;
     home?: string;
@@ -116,6 +118,7 @@ export function compileConfig(raw: RawConfig, file: string, regions: string[] = 
   return {
     file,
     settings: {
+      name: s.name,
       statusToken: s.statusToken || undefined,
       ingestToken: s.ingestToken || undefined,
       home: s.home,

@@ -9,7 +9,8 @@ import { channels } from '../channels/index.ts';
 import { reactions } from '../reactions/index.ts';
 import { parseDuration } from '../kit/duration.ts';
 import * as fields from '../kit/fields.ts';
-import { duration, idName, regexString } from '../kit/fields.ts';
+import { DEFAULT_DEPLOYMENT_NAME } from '../kit/deployment-name.ts';
+import { deploymentName, duration, idName, regexString } from '../kit/fields.ts';
 import { STATUS_CLASSES } from '../checks/assertions.ts';
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -88,6 +89,11 @@ const channelUnion = z.discriminatedUnion('type', Object.values(channels).map((c
 const reactionUnion = z.discriminatedUnion('type', Object.values(reactions).map((r) => r.schema) as never);
 
 export const settingsSchema = z.strictObject({
+  /**
+   * AWS: the deployment's name, the prefix of every physical name (tables, queues, topics, the
+   * prober function, alarms), so two deployments can share an account. @default pagerless
+   */
+  name: deploymentName.default(DEFAULT_DEPLOYMENT_NAME),
   /** Bearer token for /status and /api; absent (or empty) = open. */
   statusToken: z.string().optional(),
   /** Bearer token for /hooks/*; absent (or empty) = open. */

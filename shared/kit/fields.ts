@@ -3,6 +3,7 @@
  * Check kinds never import this module: they receive it (with zod) in their `schema(kit)` factory.
  */
 import { z } from 'zod';
+import { DEPLOYMENT_NAME_MAX, deploymentNameProblem } from './deployment-name.ts';
 import { DURATION_PATTERN, durationMessage, parseDuration } from './duration.ts';
 
 /**
@@ -45,3 +46,12 @@ export const httpUrl = z.string().superRefine((value, ctx) => {
 
 /** Ids of services, checks, channels and reactions. */
 export const idName = z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _');
+
+/** A deployment name (settings.name): see deployment-name.ts. */
+export const deploymentName = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = deploymentNameProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: DEPLOYMENT_NAME_MAX, description: 'Prefix of every AWS resource name of this deployment' });

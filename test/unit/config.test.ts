@@ -307,6 +307,40 @@ describe('references between keys (checked once the file matches the schema)', (
   });
 });
 
+describe('settings.name (the deployment name, issue 7)', () => {
+  it('defaults to pagerless', () => {
+    expect(compile(lines('version: 1', ...SERVICE)).settings.name).toBe('pagerless');
+    expect(compile(lines('version: 1', 'settings: { name: shop-eu-2 }', ...SERVICE)).settings.name).toBe('shop-eu-2');
+  });
+
+  it('a name with capitals or underscores says what a name may be', () => {
+    expectOnlyIssue(lines('version: 1', 'settings:', '  name: Shop_EU', ...SERVICE), {
+      at: '3:9',
+      key: 'settings.name',
+      path: ['settings', 'name'],
+      reason: '"Shop_EU" is not a deployment name: use lower-case letters, digits and single hyphens, starting and ending with a letter or digit, at most 32 characters (it prefixes every AWS resource name)',
+    });
+  });
+
+  it('a trailing or doubled hyphen would make names like "shop--results"', () => {
+    for (const bad of ['shop-', '-shop', 'shop--eu', '']) {
+      const err = configError(lines('version: 1', `settings: { name: "${bad}" }`, ...SERVICE));
+      expect(err.issues.map((i) => i.path), bad).toEqual([['settings', 'name']]);
+    }
+  });
+
+  it('a name longer than 32 characters (the prober function name must fit 64)', () => {
+    const long = 'a'.repeat(33);
+    expectOnlyIssue(lines('version: 1', `settings: { name: ${long} }`, ...SERVICE), {
+      at: '2:19',
+      key: 'settings.name',
+      path: ['settings', 'name'],
+      reason: `"${long}" is 33 characters: a deployment name is lower-case letters, digits and single hyphens, starting and ending with a letter or digit, at most 32 characters (it prefixes every AWS resource name)`,
+    });
+    expect(compile(lines('version: 1', `settings: { name: ${'a'.repeat(32)} }`, ...SERVICE)).settings.name).toHaveLength(32);
+  });
+});
+
 describe('values', () => {
   it('a URL that is not a URL', () => {
     expectOnlyIssue(lines('version: 1', 'services:', '  - name: shop', '    checks:', '      - name: api', '        http: { url: "not a url" }'), {

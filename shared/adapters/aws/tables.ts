@@ -3,6 +3,7 @@
  * environment variables the functions read. infra/ and the adapters both import it, so a name
  * is written once.
  */
+import { DEFAULT_DEPLOYMENT_NAME } from '../../kit/deployment-name.ts';
 
 /** Results table: ONE item per prober batch (compact), streamed to the evaluator. */
 export const RESULTS_TABLE = {
@@ -21,16 +22,37 @@ export const STATE_TABLE = {
   dueIndex: { name: 'due', partitionKey: 'duePk', sortKey: 'dueAt' },
 } as const;
 
-/** Physical names are fixed so that stacks in other regions can address them without lookups. */
-export const RESOURCE_NAMES = {
-  resultsTable: 'pagerless-results',
-  stateTable: 'pagerless-state',
-  probeQueue: 'pagerless-probes',
-  probeDeadLetterQueue: 'pagerless-probes-dlq',
-  alertTopic: 'pagerless-alerts',
-  opsTopic: 'pagerless-ops',
-  metricsNamespace: 'Pagerless',
-} as const;
+/**
+ * A deployment's physical names, each prefixed by its name (settings.name). They are fixed, not
+ * generated, so that stacks in other regions address them without lookups; the default
+ * deployment's are the names Pagerless always had, so upgrading replaces nothing.
+ */
+export function resourceNames(deployment: string = DEFAULT_DEPLOYMENT_NAME) {
+  return {
+    deployment,
+    resultsTable: `${deployment}-results`,
+    stateTable: `${deployment}-state`,
+    probeQueue: `${deployment}-probes`,
+    probeDeadLetterQueue: `${deployment}-probes-dlq`,
+    alertTopic: `${deployment}-alerts`,
+    opsTopic: `${deployment}-ops`,
+    /** The same in every region (the home region's dashboard reads its metrics by name). */
+    proberFunction: `${deployment}-prober`,
+    /** `<deployment>-<severity>-<id>` */
+    alarm: (severity: string, id: string) => `${deployment}-${severity}-${id}`,
+    dashboard: deployment === DEFAULT_DEPLOYMENT_NAME ? 'Pagerless' : deployment,
+    api: deployment,
+    /** Shared by every deployment; the `service` dimension below tells them apart. */
+    metricsNamespace: 'Pagerless',
+    /** The Powertools `service` dimension of every metric the functions emit (POWERTOOLS_SERVICE_NAME). */
+    metricsService: deployment,
+  } as const;
+}
+
+export type ResourceNames = ReturnType<typeof resourceNames>;
+
+/** The default deployment's names (`pagerless-results`...). */
+export const RESOURCE_NAMES: ResourceNames = resourceNames();
 
 /** Environment variables of the Lambda functions (only the composition roots in functions/ read them). */
 export const ENV = {
