@@ -174,7 +174,8 @@ export function sizingCurve(
         }
         usd += batches.length * (730 / a.containerLifetimeHours) * coldStartGbSeconds(memoryMb, a) * gbSecondUsd;
       }
-      const cpuQueueMs = (n * a.cpuMsPerCheck[regions[0]?.kind ?? 'https'] + a.overheadCpuMs) / cpuShare(memoryMb);
+      const largest = Math.min(n, Math.max(...regions.map((r) => r.checksPerSlot)));
+      const cpuQueueMs = (largest * a.cpuMsPerCheck[regions[0]?.kind ?? 'https'] + a.overheadCpuMs) / cpuShare(memoryMb);
       points.push({ memoryMb, checksPerInvocation: n, cpuQueueMs, usd });
     }
   }
