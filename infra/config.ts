@@ -5,16 +5,12 @@
  * parameters and secrets the text names, the EC2 instances and hosted zones reactions touch, the
  * SNS topics channels publish to. Pure functions: no constructs, so they are easy to test.
  */
-import { readFileSync } from 'node:fs';
 import type { CompiledConfig } from '../shared/config/compile.ts';
 import { isScheduled, roundIntervalMs } from '../shared/checks/index.ts';
 import { serializeCompiled } from '../shared/config/compiled-json.ts';
-import { loadConfig, parseConfig, type Env, type ParseOptions } from '../shared/config/load.ts';
+import { AWS_OPTIONS, loadAwsConfig, parseConfig, type Env } from '../shared/config/load.ts';
 import { resourceNames, type ResourceNames } from '../shared/adapters/aws/tables.ts';
 import { DEFAULT_DEPLOYMENT_NAME, deploymentNameProblem } from '../shared/kit/deployment-name.ts';
-
-/** As `pagerless cost` and the functions see it: the prober regions; secrets resolved at cold start. */
-const SYNTH_OPTIONS: ParseOptions = { target: 'aws', secretRefs: 'placeholder' };
 
 /**
  * The config in every function package: the compiled config as JSON (serializeCompiled), read by
@@ -50,20 +46,14 @@ export interface SynthConfig {
  * @throws ConfigError with the same issues (and message) `pagerless validate` reports
  */
 export function loadSynthConfig(file: string, env: Env): SynthConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // loadConfig words an unreadable file the way `pagerless validate` does: let it throw.
-    loadConfig(file, env, SYNTH_OPTIONS);
-    throw new Error(`cannot read ${file}`);
-  }
-  return synthConfigFromText(text, file, env);
+  // The path `pagerless validate --target aws` and `pagerless cost` take, with the same options.
+  const { config, text } = loadAwsConfig(file, env);
+  return fromCompiled(config, text, file);
 }
 
 /** As loadSynthConfig, for text already read. @throws ConfigError */
 export function synthConfigFromText(text: string, file: string, env: Env): SynthConfig {
-  const config = parseConfig(text, file, env, SYNTH_OPTIONS);
+  const config = parseConfig(text, file, env, AWS_OPTIONS);
   return fromCompiled(config, text, file);
 }
 

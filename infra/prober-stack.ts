@@ -12,6 +12,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../shared/adapters/aws/tables.ts';
+import { PROBER_SIZING } from '../shared/engine/prober-sizing.ts';
 import { PipelineAlarms, proberAlarmPlan } from './alarms.ts';
 import { secretReferences, type SynthConfig } from './config.ts';
 import { PagerlessFunction } from './function.ts';
@@ -30,11 +31,11 @@ export interface PagerlessProberProps {
   readonly opsTopic: ITopic;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default 256 */
+  /** @default PROBER_SIZING.memoryMb (shared/engine/prober-sizing.ts, priced by `pagerless cost`) */
   readonly memorySize?: number;
   /**
-   * Probe batches in one invocation (each is one SQS message of up to 200 checks).
-   * @default 10
+   * Probe batches in one invocation (each is one SQS message of PROBER_SIZING.checksPerMessage checks).
+   * @default PROBER_SIZING.messagesPerInvocation
    */
   readonly batchSize?: number;
   /**
@@ -82,7 +83,7 @@ export class PagerlessProber extends Construct {
       removalPolicy,
       compiledJson: props.config.compiledJson,
       timeout: PROBER_TIMEOUT,
-      memorySize: props.memorySize,
+      memorySize: props.memorySize ?? PROBER_SIZING.memoryMb,
       logRetention: props.logRetention,
       description: `Pagerless: runs probe batches from ${props.region}`,
       environment: {
@@ -93,7 +94,7 @@ export class PagerlessProber extends Construct {
       },
     });
     this.prober.addEventSource(new SqsEventSource(this.queue, {
-      batchSize: props.batchSize ?? 10,
+      batchSize: props.batchSize ?? PROBER_SIZING.messagesPerInvocation,
       maxBatchingWindow: Duration.seconds(1),
       reportBatchItemFailures: true,
     }));
@@ -119,7 +120,7 @@ export interface PagerlessProberStackProps extends StackProps {
   readonly region: string;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
-  /** @default 256 */
+  /** @default PROBER_SIZING.memoryMb */
   readonly memorySize?: number;
   /** @default - no subscription to this region's ops topic */
   readonly opsEmail?: string;

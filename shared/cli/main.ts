@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { LocalEngine as Engine } from '../adapters/local/engine.ts';
 import { checkKinds } from '../checks/index.ts';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError, loadAwsConfig, loadConfig } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
 import type { CompiledConfig } from '../config/compile.ts';
 import { createLogger } from './log.ts';
@@ -24,7 +24,8 @@ const USAGE = `Usage: pagerless <command> [options]
 
 Commands:
   run       [-c monitors.yaml] [--port 8080] [--host 127.0.0.1] [--data .pagerless]   run the monitor on this machine
-  validate  [-c monitors.yaml]                  check the config; exit 1 with file:line:col on errors
+  validate  [-c monitors.yaml] [--target local|aws]  check the config; exit 1 with file:line:col on errors
+            --target aws: as cdk synth and cost read it (ssm and secret references kept, 10s minimum interval)
   check     [-c monitors.yaml] [--only svc/check]  run every check once, print a table, exit 1 if any fails
   cost      [-c monitors.yaml]                  monthly AWS cost of the config, line by line
   schema                                        print the JSON Schema of monitors.yaml
@@ -104,8 +105,12 @@ function configPath(values: Record<string, string | undefined>, io: Io): string 
 }
 
 function validate(args: string[], io: Io): number {
-  const file = configPath(options(args), io);
-  const config = loadConfig(file, io.env);
+  const values = options(args, { target: { type: 'string' } });
+  const target = values.target ?? 'local';
+  if (target !== 'local' && target !== 'aws') throw new UsageError(`--target must be local or aws, not "${target}"`);
+  const file = configPath(values, io);
+  // --target aws is the very function `cdk synth` (infra/config.ts) and `pagerless cost` call.
+  const config = target === 'aws' ? loadAwsConfig(file, io.env).config : loadConfig(file, io.env);
   io.out(summary(config));
   return 0;
 }
@@ -202,8 +207,8 @@ async function check(args: string[], io: Io): Promise<number> {
 
 async function cost(args: string[], io: Io): Promise<number> {
   const values = options(args);
-  // As `cdk synth` sees it: the prober regions, and secrets left for the functions to resolve.
-  const config = loadConfig(configPath(values, io), io.env, { target: 'aws', secretRefs: 'placeholder' });
+  // As `cdk synth` sees it (the same function): the prober regions, secrets left for cold start.
+  const { config } = loadAwsConfig(configPath(values, io), io.env);
   const { estimateCost, formatCost } = await import('../cost/simulate.ts');
   io.out(formatCost(await estimateCost(config)));
   return 0;

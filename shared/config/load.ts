@@ -2,6 +2,7 @@
  * Reading monitors.yaml: YAML, `${env:NAME}` references, the strict schema, and errors that say
  * file:line:col, key path and reason. The same words at validate, run and synth.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
@@ -66,8 +67,40 @@ export interface ParseOptions {
 }
 
 const PLACEHOLDER = '\u0000placeholder';
-const STAND_IN = 'https://secret.invalid/resolved-at-cold-start';
 const SECRET_REFERENCE = /\$\{(ssm|secret):[^}]*\}/g;
+/** What every stand-in for a reference contains (restoreReferences looks for it). */
+const STAND_IN_MARK = 'pagerless-stand-in-';
+
+/**
+ * A plausible value for a reference kept for cold start, in one of two forms: a URL (for `url`
+ * keys), or a URL-safe word of 8+ characters (tokens, keys). Derived from the reference text, so
+ * two keys naming the same secret still collide (duplicate heartbeat tokens) and different ones do not.
+ */
+function standIn(reference: string, form: 'url' | 'word'): string {
+  const word = `${STAND_IN_MARK}${createHash('sha256').update(reference).digest('hex').slice(0, 12)}`;
+  return form === 'url' ? `https://secret.invalid/${word}` : word;
+}
+
+/**
+ * How `cdk synth`, `pagerless cost` and `pagerless validate --target aws` read a config: the AWS
+ * rules (prober regions, the 10s minimum interval), `${ssm:}`/`${secret:}` kept for cold start.
+ */
+export const AWS_OPTIONS: Readonly<ParseOptions> = Object.freeze({ target: 'aws', secretRefs: 'placeholder' });
+
+/**
+ * Read a config as it will be deployed (AWS_OPTIONS): the one path synth, cost and
+ * `validate --target aws` share. Returns the text too (IAM for references is read from it).
+ * @throws ConfigError
+ */
+export function loadAwsConfig(file: string, env: Env): { config: CompiledConfig; text: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { config: loadConfig(file, env, AWS_OPTIONS), text: '' }; // throws the ConfigError validate words
+  }
+  return { config: parseConfig(text, file, env, AWS_OPTIONS), text };
+}
 
 /** Read, check and compile a config file. @throws ConfigError */
 export function loadConfig(file: string, env: Env, options: ParseOptions = {}): CompiledConfig {
@@ -182,8 +215,14 @@ function checkValues(js: unknown, file: string, env: Env, options: ParseOptions)
   if (!parsed.success) {
     // Only values holding a reference failed (a URL from SSM, say): check the rest with plausible
     // stand-ins, then put the references back, as written, into the compiled config.
-    const standIn = checkValues(replaceSecretReferences(js, STAND_IN), file, env, { ...options, secretRefs: 'reject' });
-    return standIn.ok ? { ok: true, config: restoreReferences(standIn.config, raw) } : standIn;
+    // A URL first; where that fails (a token must be URL-safe), a URL-safe word.
+    const words = new Set<string>();
+    let standIns = checkValues(replaceSecretReferences(js, [], words), file, env, { ...options, secretRefs: 'reject' });
+    if (!standIns.ok) {
+      for (const i of standIns.issues) if (placeholders.has(JSON.stringify(i.path))) words.add(JSON.stringify(i.path));
+      if (words.size > 0) standIns = checkValues(replaceSecretReferences(js, [], words), file, env, { ...options, secretRefs: 'reject' });
+    }
+    return standIns.ok ? { ok: true, config: restoreReferences(standIns.config, raw) } : standIns;
   }
   const runtime = options.target === 'aws' ? 'aws' : 'local';
   const { settings } = parsed.data;
@@ -213,11 +252,11 @@ function intervalIssues(compiled: CompiledConfig, raw: RawConfig, runtime: Runti
   return issues;
 }
 
-/** Every `${ssm:...}`/`${secret:...}` in the string values replaced by `by`. */
-function replaceSecretReferences(value: unknown, by: string): unknown {
-  if (typeof value === 'string') return value.replace(SECRET_REFERENCE, by);
-  if (Array.isArray(value)) return value.map((v) => replaceSecretReferences(v, by));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecretReferences(v, by)]));
+/** Every `${ssm:...}`/`${secret:...}` replaced by its stand-in: a word at the key paths in `words`, else a URL. */
+function replaceSecretReferences(value: unknown, path: KeyPath, words: ReadonlySet<string>): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_REFERENCE, (ref) => standIn(ref, words.has(JSON.stringify(path)) ? 'word' : 'url'));
+  if (Array.isArray(value)) return value.map((v, i) => replaceSecretReferences(v, [...path, i], words));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecretReferences(v, [...path, k], words)]));
   return value;
 }
 
@@ -229,8 +268,9 @@ function restoreReferences(compiled: CompiledConfig, raw: unknown): CompiledConf
     const out: Record<string, unknown> = { ...target };
     for (const [k, v] of Object.entries(target)) {
       const orig = source[k];
-      if (typeof v === 'string' && typeof orig === 'string' && v.includes(STAND_IN)) out[k] = orig;
-      else if (v && typeof v === 'object' && !Array.isArray(v) && orig && typeof orig === 'object') out[k] = restore(v as Record<string, unknown>, orig as Record<string, unknown>);
+      if (typeof v === 'string' && typeof orig === 'string' && v.includes(STAND_IN_MARK)) out[k] = orig;
+      else if (Array.isArray(v) && Array.isArray(orig)) out[k] = Object.values(restore({ ...v }, { ...orig }));
+      else if (v && typeof v === 'object' && orig && typeof orig === 'object') out[k] = restore(v as Record<string, unknown>, orig as Record<string, unknown>);
     }
     return out;
   };

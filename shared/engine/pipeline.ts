@@ -9,12 +9,13 @@ import type { ProbeResult } from '../types.ts';
 import type { EffectExecutor } from './effects.ts';
 import type { Evaluator } from './evaluator.ts';
 import { runRound } from './probe.ts';
+import { PROBER_SIZING } from './prober-sizing.ts';
 import { packMessages, planMinute } from './schedule.ts';
 
 export interface ScheduleOptions {
   /** Rounds are grouped into slots of this many seconds. @default 10 */
   slotSeconds?: number;
-  /** Checks per SQS message (one prober invocation runs a message's checks concurrently). @default 200 */
+  /** Checks per SQS message (one prober invocation runs a message's checks concurrently). @default PROBER_SIZING.checksPerMessage */
   checksPerMessage?: number;
 }
 
@@ -40,7 +41,7 @@ export async function scheduleMinute(
   const { config } = deps;
   const probed = probedChecks(config);
   const plan = planMinute(probed.map((c) => ({ id: c.id, intervalMs: c.intervalMs })), minuteStart, options.slotSeconds ?? 10);
-  const messages = packMessages(plan, minuteStart, options.checksPerMessage ?? 200);
+  const messages = packMessages(plan, minuteStart, options.checksPerMessage ?? PROBER_SIZING.checksPerMessage);
   // One region's queue being down must not stop the others, nor the heartbeats.
   const sent = await Promise.allSettled(config.settings.regions.map((region) => deps.queue.send(region, messages)));
   const failedRegions = config.settings.regions.filter((_, i) => sent[i]!.status === 'rejected');

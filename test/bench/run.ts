@@ -17,7 +17,12 @@
  *            buffered per check) and the same probe with no pattern, all in this run. Not in the
  *            default set: BENCH_ONLY=probemem
  *
- * BENCH_ONLY=prober,check,startup,validate,reducer,engine,bundle,writes,probemem picks sections;
+ *   costinputs  client CPU (process.cpuUsage) and bytes sent (TLS records included) per HTTP, HTTPS
+ *            and TCP check through runRound, against loopback targets in their own process: the
+ *            measured inputs of the cost model (shared/cost/model.ts MEASURED)
+ *
+ * BENCH_ONLY=prober,check,startup,validate,reducer,engine,bundle,writes,probemem,costinputs picks sections (costinputs
+ * runs only when named); BENCH_COSTINPUTS_ROUNDS sizes it;
  * BENCH_ENGINE_SECONDS shortens the engine run; BENCH_CHECKS and BENCH_CONCURRENCY size `check`.
  * Sections that run the CLI build dist/ first (bin/build.mjs).
  */
@@ -433,7 +438,72 @@ async function benchWrites(): Promise<void> {
   console.log(`writes: 1,000 endpoints x 3 regions for a simulated hour: ${r.hour.results} results in ${r.hour.resultsItems} items, ${r.hour.stateWrites} state writes`);
   figures['DynamoDB items written per 1,000 results, steady state (target: one per prober batch)'] = (1000 * r.hour.resultsItems / r.hour.results).toFixed(2);
   figures['state writes per 1,000 results, steady state (target 0)'] = (1000 * r.hour.stateWrites / r.hour.results).toFixed(2);
-  figures['pagerless cost: 1,000 HTTPS endpoints, 60 s, 3 regions, $/month (target <= 15)'] = r.totalUsd.toFixed(2);
+  figures['pagerless cost: 1,000 HTTPS endpoints, 60 s, 3 regions, $/month (issue 7 target <= 25)'] = r.totalUsd.toFixed(2);
+}
+
+/**
+ * What one check costs the prober: CPU time of this process (user + system) and bytes it sends,
+ * counted by a proxy in front of each target (TCP payload: TLS handshake, request, close_notify;
+ * not IP/TCP headers). Rounds run 20 at a time, as a batch does; the targets run in a child process.
+ */
+async function benchCostInputs(): Promise<void> {
+  const { fork } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'pagerless-bench-tls-'));
+  // A self-signed P-256 certificate, as test/adapters/http-check.test.ts makes them; the check runs with insecure: true.
+  execFileSync('/usr/bin/openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+  const child = fork(join(ROOT, 'test/bench/cost-target.mjs'), [join(dir, 'key.pem'), join(dir, 'cert.pem')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  type Stats = Record<'http' | 'https' | 'tcp', { bytes: number; connections: number }>;
+  const next = () => new Promise<Record<string, unknown>>((res) => child.once('message', (m) => res(m as Record<string, unknown>)));
+  const { ports } = (await next()) as { ports: Record<'http' | 'https' | 'tcp', number> };
+  const ask = async (reset: boolean) => {
+    const reply = next();
+    child.send(reset ? { reset: true } : { stats: true });
+    return (await reply).stats as Stats;
+  };
+  const rounds = Number(process.env.BENCH_COSTINPUTS_ROUNDS ?? 2_000);
+  const config = parseConfig(`version: 1
+services:
+  - name: bench
+    checks:
+      - name: http
+        http: { url: "http://127.0.0.1:${ports.http}/health" }
+        expect: { status: 2xx, body: healthy }
+      - name: https
+        http: { url: "https://127.0.0.1:${ports.https}/health", insecure: true }
+        expect: { status: 2xx, body: healthy }
+      - name: tcp
+        tcp: { host: 127.0.0.1, port: ${ports.tcp} }
+`, 'bench.yaml', {});
+  const ctx = { region: 'us-east-1', now: Date.now, lastPing: () => undefined, watchingSince: () => 0 };
+  const measured: Record<string, { cpuMs: number; bytes: number }> = {};
+  for (const kind of ['http', 'https', 'tcp'] as const) {
+    const check = config.checks.find((c) => c.name === kind)!;
+    const run = (n: number) => pool(n, 20, async () => (await runRound(check, ctx)).ok);
+    await run(300); // warm-up: JIT, the TLS context
+    const samples: { cpuMs: number; bytes: number }[] = [];
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 300)); // the proxy accepts the last connections late
+      await ask(true);
+      const cpu0 = process.cpuUsage();
+      const { failures } = await run(rounds);
+      const cpu = process.cpuUsage(cpu0);
+      await new Promise((r) => setTimeout(r, 200)); // the last FINs and close_notify reach the proxy
+      const stats = (await ask(false))[kind];
+      if (failures > 0 || stats.connections !== rounds) console.log(`  (${kind}: ${failures} failures, ${stats.connections} connections for ${rounds} rounds)`);
+      samples.push({ cpuMs: (cpu.user + cpu.system) / 1000 / rounds, bytes: stats.bytes / rounds });
+    }
+    measured[kind] = { cpuMs: median(samples.map((x) => x.cpuMs)), bytes: median(samples.map((x) => x.bytes)) };
+    console.log(`costinputs ${kind}: ${samples.map((x) => `${x.cpuMs.toFixed(3)} ms`).join(', ')} CPU per check; ${samples.map((x) => x.bytes.toFixed(0)).join(', ')} bytes sent per check (5 runs of ${rounds}, 20 at a time)`);
+  }
+  child.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+  for (const [kind, m] of Object.entries(measured)) {
+    figures[`costinputs ${kind}: client CPU per check, ms (median of 5 runs)`] = m.cpuMs.toFixed(3);
+    figures[`costinputs ${kind}: bytes sent per check, TCP payload (median of 5 runs)`] = m.bytes.toFixed(0);
+  }
 }
 
 interface ProbeMemFigures {
@@ -502,6 +572,7 @@ if (only.has('prober')) await benchProber();
 if (only.has('check')) await benchCheck();
 if (only.has('engine')) await benchEngine();
 if (only.has('probemem')) await benchProbeMem();
+if (process.env.BENCH_ONLY?.split(',').includes('costinputs')) await benchCostInputs();
 console.log('\nFigures (this machine, this run):');
 const width = Math.max(...Object.keys(figures).map((k) => k.length));
 for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(width)}  ${v}`);

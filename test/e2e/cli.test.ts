@@ -47,6 +47,63 @@ services:
   });
 });
 
+/** A config whose secrets live in SSM and Secrets Manager, in every kind of key that holds one. */
+const REFERENCES = `version: 1
+settings: { home: us-east-1, regions: [us-east-1, eu-west-1] }
+channels:
+  hook: { type: webhook, url: "\${ssm:/pl/hook-url}", secret: "\${secret:pl/hook-secret}" }
+services:
+  - name: web
+    alert: [hook]
+    checks:
+      - name: home
+        http:
+          url: "https://example.com/health?key=\${secret:pl/query-key}"
+          headers: { X-Api-Key: "\${ssm:/pl/header}" }
+          basicAuth: { username: ops, password: "\${secret:pl/basic}" }
+      - name: nightly
+        heartbeat: { token: "\${ssm:/pl/heartbeat-token}", every: 1h }
+      - name: backup
+        heartbeat: { token: "\${secret:pl/backup-token}", every: 1d }
+`;
+
+describe('pagerless validate --target aws: what cdk synth and cost accept', () => {
+  it('accepts ${ssm:} and ${secret:} in a heartbeat token, a header, a basicAuth password and a URL query, as cost does', async () => {
+    const file = writeConfig(tempDir(), REFERENCES);
+    const aws = await cli(['validate', '--target', 'aws', '-c', file]);
+    expect(aws.stderr).toBe('');
+    expect(aws.code).toBe(0);
+    expect(aws.stdout.trim()).toBe(`${file}: valid: 1 service, 3 checks (1 http, 2 heartbeat), 1 channel, 0 reactions`);
+    const cost = await cli(['cost', '-c', file]);
+    expect(cost.code).toBe(0);
+    expect(cost.stdout).toContain('Total per month');
+    // Locally the references cannot be resolved: rejected, as before.
+    const local = await cli(['validate', '-c', file]);
+    expect(local.code).toBe(1);
+    expect(local.stderr).toContain('references are resolved only on AWS');
+  });
+
+  it('rejects a 5 s interval with the words cost prints (and local validate allows it)', async () => {
+    const file = writeConfig(tempDir(), REFERENCES.replace('    alert: [hook]\n', '    alert: [hook]\n    interval: 5s\n'));
+    const aws = await cli(['validate', '--target', 'aws', '-c', file]);
+    const cost = await cli(['cost', '-c', file]);
+    const message = `${file}:8:15: services[0].interval: interval 5s of web/home is under the 10s minimum on AWS`;
+    expect(aws.code).toBe(1);
+    expect(aws.stderr).toContain(message);
+    expect(cost.code).toBe(1);
+    expect(cost.stderr).toBe(aws.stderr);
+    const plain = writeConfig(tempDir(), 'version: 1\ndefaults: { interval: 5s }\nservices:\n  - name: web\n    checks:\n      - name: home\n        http: { url: "https://example.com/" }\n');
+    expect((await cli(['validate', '-c', plain])).code).toBe(0);
+    expect((await cli(['validate', '--target', 'aws', '-c', plain])).code).toBe(1);
+  });
+
+  it('refuses an unknown target with usage, exit 2', async () => {
+    const r = await cli(['validate', '--target', 'gcp', '-c', 'examples/monitors.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--target must be local or aws, not "gcp"');
+  });
+});
+
 describe('pagerless check', () => {
   const config = () => `version: 1
 defaults: { timeout: 1s }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectsSteadyResults, loadSynthConfig, secretReferences, synthConfigFromText } from '../../infra/config.ts';
 import { hydrateCompiled, secretReferences as compiledReferences } from '../../shared/config/compiled-json.ts';
-import { ConfigError, loadConfig } from '../../shared/config/load.ts';
+import { ConfigError, loadAwsConfig, loadConfig } from '../../shared/config/load.ts';
 import { writeConfig } from './support.ts';
 
 const service = `services:
@@ -10,6 +10,22 @@ const service = `services:
     checks:
       - name: home
         http: { url: https://shop.example.com/ }
+`;
+
+/** Secrets in SSM and Secrets Manager, in every kind of key that holds one. */
+const REFERENCES = `version: 1
+services:
+  - name: web
+    checks:
+      - name: home
+        http:
+          url: "https://example.com/health?key=\${secret:pl/query-key}"
+          headers: { X-Api-Key: "\${ssm:/pl/header}" }
+          basicAuth: { username: ops, password: "\${secret:pl/basic}" }
+      - name: nightly
+        heartbeat: { token: "\${ssm:/pl/heartbeat-token}", every: 1h }
+      - name: backup
+        heartbeat: { token: "\${secret:pl/backup-token}", every: 1d }
 `;
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -51,6 +67,30 @@ services:
   it('accepts ${ssm:} and ${secret:} references (resolved at cold start), which validate rejects locally', () => {
     const file = writeConfig(`version: 1\nsettings: { statusToken: "\${secret:pl/token}" }\n${service}`);
     expect(() => loadSynthConfig(file, {})).not.toThrow();
+  });
+
+  it('synthesizes ${ssm:}/${secret:} in a heartbeat token, a header, a basicAuth password and a URL query, kept as written for cold start', () => {
+    const file = writeConfig(REFERENCES);
+    const synth = loadSynthConfig(file, {});
+    const spec = (id: string) => synth.config.checks.find((c) => c.id === id)!.spec as Record<string, unknown>;
+    expect(spec('web/nightly').token).toBe('${ssm:/pl/heartbeat-token}');
+    expect(spec('web/backup').token).toBe('${secret:pl/backup-token}');
+    expect(spec('web/home')).toMatchObject({ url: 'https://example.com/health?key=${secret:pl/query-key}', headers: { 'X-Api-Key': '${ssm:/pl/header}' }, basicAuth: { password: '${secret:pl/basic}' } });
+    expect(synth.compiledJson).not.toContain('stand-in');
+    // One function for synth, `validate --target aws` and `cost`: the same compiled config.
+    expect(loadAwsConfig(file, {}).config).toEqual(synth.config);
+  });
+
+  it('two heartbeats naming the same secret still share a token (rejected), different secrets do not', () => {
+    const same = REFERENCES.replace('${secret:pl/backup-token}', '${ssm:/pl/heartbeat-token}');
+    expect(errorOf(() => loadSynthConfig(writeConfig(same), {})).message).toContain('heartbeat token already used by web/nightly');
+  });
+
+  it('rejects a 5 s interval with the message validate --target aws and cost print', () => {
+    const file = writeConfig(REFERENCES.replace('    checks:\n      - name: home', '    interval: 5s\n    checks:\n      - name: home'));
+    const message = errorOf(() => loadSynthConfig(file, {})).message;
+    expect(message).toBe(`${file}:4:15: services[0].interval: interval 5s of web/home is under the 10s minimum on AWS`);
+    expect(errorOf(() => loadAwsConfig(file, {})).message).toBe(message);
   });
 
   it('home: settings.home, else the first prober region, else us-east-1; regions deduplicated', () => {

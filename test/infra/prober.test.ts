@@ -1,4 +1,5 @@
 /** One prober stack per region: encrypted queue with a DLQ, the prober, write access to the Results table only. */
+import { PROBER_SIZING } from '../../shared/engine/prober-sizing.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ENV, RESOURCE_NAMES } from '../../shared/adapters/aws/tables.ts';
@@ -39,13 +40,13 @@ describe('prober stacks', () => {
     expect(Object.values(fn)[0]!.Properties.Timeout * 6).toBeLessThanOrEqual(360);
   });
 
-  it.each(REGIONS)('%s: the prober is Node.js 22 on arm64, 256 MB, 60 s, and knows its region', (region) => {
+  it.each(REGIONS)(`%s: the prober is Node.js 22 on arm64, ${PROBER_SIZING.memoryMb} MB (the size pagerless cost prices), 60 s, and knows its region`, (region) => {
     const t = b.probers.get(region)!;
     t.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'pagerless-prober',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      MemorySize: 256,
+      MemorySize: PROBER_SIZING.memoryMb,
       Timeout: 60,
       Environment: { Variables: Match.objectLike({
         [ENV.region]: region,
@@ -65,7 +66,7 @@ describe('prober stacks', () => {
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
+      BatchSize: PROBER_SIZING.messagesPerInvocation,
     });
   });
 

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.ts';
 import { estimateCost, formatCost } from '../../shared/cost/simulate.ts';
+import { coldStartGbSeconds, cpuShare, DEFAULT_PROBER_ASSUMPTIONS, egressBytes, expectedSlowestMs, MEASURED, proberInvocation } from '../../shared/cost/model.ts';
+import { PROBER_SIZING } from '../../shared/engine/prober-sizing.ts';
 
 function config(services: number, checksPerService: number, interval = '60s', regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
   const lines = ['version: 1', `settings: { home: us-east-1, regions: [${regions.join(', ')}] }`, `defaults: { interval: ${interval} }`, 'services:'];
@@ -13,18 +15,52 @@ function config(services: number, checksPerService: number, interval = '60s', re
 }
 
 describe('estimateCost', () => {
-  it('1,000 HTTPS endpoints every 60 s from 3 regions cost under $15 a month, with one Results item per prober batch and no state writes', async () => {
+  it('1,000 HTTPS endpoints every 60 s from 3 regions: one Results item per prober batch, no state writes, the lines add up', async () => {
     const r = await estimateCost(config(50, 20));
     expect(r.endpoints).toBe(1_000);
     expect(r.hour.results).toBe(1_000 * 3 * 60);
     expect(r.hour.resultsItems).toBe(r.hour.proberInvocations); // ONE item per batch
-    expect(r.hour.resultsItems).toBeLessThan(r.hour.results / 100);
+    expect(r.hour.resultsItems).toBeLessThan(r.hour.results / 50);
     expect(r.hour.stateWrites).toBe(0); // steady state: nothing to write
-    expect(r.totalUsd).toBeLessThan(15);
-    expect(r.totalUsd).toBeGreaterThan(1);
+    expect(r.totalUsd).toBeCloseTo(r.lines.reduce((n, l) => n + l.usd, 0), 10);
     expect(r.perEndpointUsd).toBeCloseTo(r.totalUsd / 1_000, 10);
-    expect(r.lines.map((l) => l.item)).toEqual(expect.arrayContaining([expect.stringMatching(/^Lambda requests/), expect.stringMatching(/^DynamoDB writes/), expect.stringMatching(/^SQS requests/), expect.stringMatching(/^CloudWatch metrics/)]));
+    const line = (prefix: string) => r.lines.find((l) => l.item.startsWith(prefix))!;
+    // By hand: 1,000 x 3 x 60 x 730 = 131,400,000 checks a month, each 3.37 ms of CPU: at any memory
+    // up to one vCPU that is 3.37 ms x 1,769/1,024 GB = 764,985 GB-s at least, whatever the waits.
+    expect(line('Lambda duration, probers').quantity).toBeGreaterThan(764_985);
+    // 131,400,000 x 1,156 B (596 + 10 x 52 + 40) / 2^30 = 141.47 GB at $0.09.
+    expect(line('Data transfer out to the internet').quantity).toBeCloseTo(141.47, 1);
+    expect(line('Data transfer out to the internet').usd).toBeCloseTo(12.73, 2);
+    expect(line('CloudWatch dashboard').usd).toBe(3);
+    expect(r.totalUsd).toBeGreaterThan(30);
+    expect(r.totalUsd).toBeLessThan(60);
     expect(formatCost(r)).toMatch(/Per endpoint per month\s+\$0\.0\d{3}/);
+    // Every assumption is printed, the measured ones with where they come from.
+    expect(formatCost(r)).toContain('HTTPS 3.37 ms, HTTP 0.62 ms, TCP 0.27 ms of one vCPU (measured: BENCH_ONLY=costinputs npm run bench)');
+    expect(formatCost(r)).toContain('lognormal, median 120 ms, sigma 0.7 (p95 380 ms, p99 611 ms)');
+    expect(formatCost(r)).toContain('$0.09/GB, the rate after the free tier');
+    expect(formatCost(r)).toMatch(/Prober sizing:[\s\S]+checks\/invocation\s+128 MB\s+256 MB\s+512 MB\s+1024 MB\s+1769 MB/);
+  }, 120_000);
+
+  it('prices the sizing infra deploys: the prober memory and checks per message from one constant', async () => {
+    const r = await estimateCost(config(2, 5, '60s', ['us-east-1']));
+    expect(r.assumptions.memoryMb).toBe(PROBER_SIZING.memoryMb);
+    expect(r.assumptions.checksPerMessage).toBe(PROBER_SIZING.checksPerMessage);
+    expect(r.lines.find((l) => l.item.startsWith('Lambda duration, probers'))!.item).toContain(`${PROBER_SIZING.memoryMb} MB`);
+  });
+
+  it('counts egress, PITR on the state table only, and each Secrets Manager secret', async () => {
+    const lines = ['version: 1', 'settings: { home: us-east-1, regions: [us-east-1], statusToken: "${secret:pl/status}" }', 'defaults: { interval: 60s }', 'services:', '  - name: web', '    checks:'];
+    for (let c = 0; c < 10; c++) lines.push(`      - name: c${c}`, `        http: { url: "https://web.example.com/${c}", headers: { X-Key: "\${secret:pl/key}" } }`);
+    const r = await estimateCost(parseConfig(lines.join('\n'), 'monitors.yaml', {}, { target: 'aws', secretRefs: 'placeholder' }));
+    const line = (prefix: string) => r.lines.find((l) => l.item.startsWith(prefix))!;
+    // 10 x 60 x 730 = 438,000 checks x 1,156 B / 2^30 = 0.47155 GB.
+    expect(line('Data transfer out to the internet').quantity).toBeCloseTo(0.47155, 4);
+    expect(line('Secrets Manager').quantity).toBe(2);
+    // 2 x $0.40, and one call per secret per cold start: (1 prober + scheduler + evaluator) x 730 h / 2 h = 1,095 cold starts -> 2,190 x $0.05 / 10,000
+    expect(line('Secrets Manager').usd).toBeCloseTo(0.8 + 0.01095, 6);
+    expect(line('DynamoDB storage, Results').item).toContain('no PITR');
+    expect(line('DynamoDB storage, state table').item).toContain('PITR');
   });
 
   it('scales with what drives it: twice the checks costs more, a 5-minute interval costs less', async () => {
@@ -41,6 +77,53 @@ describe('estimateCost', () => {
 
   it('a single region has no cross-region transfer', async () => {
     const r = await estimateCost(config(2, 5, '60s', ['us-east-1']));
-    expect(r.lines.find((l) => l.item.startsWith('Data transfer'))!.quantity).toBe(0);
+    expect(r.lines.find((l) => l.item.startsWith('Data transfer, prober regions'))!.quantity).toBe(0);
+  });
+});
+
+describe('the prober cost model, against figures worked by hand', () => {
+  const exact = { latencyMedianMs: 120, latencySigma: 0.7, hangShare: 0, timeoutMs: 5_000 };
+
+  it('CPU comes with memory: 1,769 MB is one vCPU, and one thread never gets more', () => {
+    expect(cpuShare(1769)).toBe(1);
+    expect(cpuShare(512)).toBeCloseTo(0.289429, 6); // 512 / 1769
+    expect(cpuShare(4096)).toBe(1);
+  });
+
+  it('the slowest of one check is the lognormal mean; of two, 2 x mean x Phi(sigma / sqrt 2)', () => {
+    // mean = 120 x e^(0.7^2 / 2) = 120 x e^0.245 = 153.31 ms
+    expect(expectedSlowestMs(1, exact)).toBeCloseTo(153.31, 1);
+    // E[max of 2] = E[X] + E|X1 - X2| / 2, and for a lognormal E|X1 - X2| = 2 E[X] (2 Phi(sigma/sqrt2) - 1):
+    // 2 x 153.31 x Phi(0.49497) = 2 x 153.31 x 0.68969 = 211.48 ms
+    expect(expectedSlowestMs(2, exact)).toBeCloseTo(211.48, 1);
+    expect(expectedSlowestMs(0, exact)).toBe(0);
+  });
+
+  it('a batch waits for a hanging target: 100 checks, 1% hang for 10 s -> 10 s x (1 - 0.99^100) = 6,340 ms', () => {
+    const fast = { latencyMedianMs: 1, latencySigma: 0.1, hangShare: 0.01, timeoutMs: 10_000 };
+    expect(expectedSlowestMs(100, fast)).toBeGreaterThan(6_339.7);
+    expect(expectedSlowestMs(100, fast)).toBeLessThan(6_341);
+  });
+
+  it('bills an invocation for the longer of its CPU and its slowest target, plus the Results write', () => {
+    const a = { ...DEFAULT_PROBER_ASSUMPTIONS, latencyMedianMs: 1, latencySigma: 0.1, hangShare: 0 };
+    // (100 x 3.37 + 15) ms / (512 / 1769) = 1,216.19 ms of CPU; + 150 ms write from a remote region -> 1,367 ms
+    const bill = proberInvocation(Array(100).fill('https'), 512, true, a);
+    expect(bill.cpuMs).toBeCloseTo(1_216.19, 1);
+    expect(bill.billedMs).toBe(1_367);
+    expect(bill.gbSeconds).toBeCloseTo(0.6835, 6); // 1.367 s x 0.5 GB
+    // Waiting dominates when CPU is plenty: 1769 MB, 2 checks, exact latencies -> ceil(211.48 + 10) = 222 ms
+    expect(proberInvocation(['https', 'https'], 1769, false, { ...DEFAULT_PROBER_ASSUMPTIONS, ...exact }).billedMs).toBe(222);
+  });
+
+  it('egress per check: measured payload + packets x 52 B of headers + a host name', () => {
+    expect(MEASURED.bytesSentPerCheck.https).toBe(596);
+    expect(egressBytes('https')).toBe(596 + 10 * 52 + 40);
+    expect(egressBytes('http')).toBe(129 + 7 * 52 + 40);
+    expect(egressBytes('tcp')).toBe(4 * 52);
+  });
+
+  it('a cold start bills its CPU at the memory share: ceil(250 / 0.28943) = 864 ms x 0.5 GB', () => {
+    expect(coldStartGbSeconds(512)).toBeCloseTo(0.432, 6);
   });
 });
