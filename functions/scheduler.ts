@@ -18,6 +18,12 @@ export const handler = middy(async (event: ScheduledEvent) => {
   const minuteStart = Math.floor(Date.parse(event.time) / 60_000) * 60_000;
   await rt.engine.executor.recover(); // effects a crashed or timed-out invocation left claimed
   const tick = await rt.engine.tick(minuteStart, minuteStart - 60_000, rt.queue);
+  // Stream batches the evaluator gave up on, applied again from the Results items they carried.
+  const replayed = rt.replay ? await rt.replay().catch((err: Error) => {
+    logger.error('could not read the evaluator\'s dead-letter queue', { error: err.message });
+    return undefined;
+  }) : undefined;
+  if (replayed?.replayed) metrics.addMetric('BatchesReplayed', MetricUnit.Count, replayed.replayed);
   const settled = await rt.engine.drain(); // due effects, retries included, before the invocation ends
   // Not thrown: EventBridge would retry the whole minute and the healthy regions would probe twice.
   if (tick.failedRegions.length) {
@@ -27,7 +33,7 @@ export const handler = middy(async (event: ScheduledEvent) => {
   const problem = rt.engine.problem();
   if (problem) logger.error('engine problem', { problem });
   metrics.addMetric('RoundsScheduled', MetricUnit.Count, tick.rounds);
-  logger.info('minute scheduled', { minute: new Date(minuteStart).toISOString(), ...tick, effectsSettled: settled });
+  logger.info('minute scheduled', { minute: new Date(minuteStart).toISOString(), ...tick, effectsSettled: settled, ...(replayed ? { replayed } : {}) });
   return tick;
 })
   .use(injectLambdaContext(logger))

@@ -144,8 +144,16 @@ export class PagerlessCore extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy,
     });
-    acknowledgeNag(evaluatorDlq, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the evaluator\'s stream event source (a dead-letter queue); it is alarmed on, not consumed.');
+    acknowledgeNag(evaluatorDlq, 'AwsSolutions-SQS3', 'This queue is itself the on-failure destination of the evaluator\'s stream event source (a dead-letter queue); the scheduler replays what it holds.');
     this.evaluatorDeadLetters = evaluatorDlq;
+    // The scheduler replays failed batches every minute from the Results items they carried (replay.ts).
+    this.scheduler.addEnvironment(ENV.evaluatorDlqUrl, evaluatorDlq.queueUrl);
+    evaluatorDlq.grantConsumeMessages(this.scheduler);
+    this.scheduler.addToRolePolicy(new PolicyStatement({
+      sid: 'ReplayFailedBatches',
+      actions: ['dynamodb:Query'],
+      resources: [resultsTable.tableArn],
+    }));
     this.evaluator.addEventSource(new DynamoEventSource(resultsTable, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: 100,

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RESOURCE_NAMES } from '../../shared/adapters/aws/tables.ts';
@@ -35,6 +35,7 @@ let flakyUp = false;
 const flakyGot: { event: string; id: string }[] = [];
 const down = new Set<Region>();
 const queueUrls: Record<string, string> = {};
+let evaluatorDlq: string;
 let scheduler: Handler<{ time: string }>;
 let status: Handler<unknown>;
 let evaluator: Handler<DynamoDBStreamEvent>;
@@ -64,6 +65,7 @@ beforeAll(async () => {
   await dynamo.createTables({ state: RESOURCE_NAMES.stateTable, results: RESOURCE_NAMES.resultsTable });
   sqs = await startSqsLocal();
   for (const r of REGIONS) queueUrls[r] = await sqs.createQueue(`${RESOURCE_NAMES.probeQueue}-${r}`, r);
+  evaluatorDlq = await sqs.createQueue('evaluator-dead-letters', 'us-east-1');
   receiver = await startReceiver();
   target = createServer((req, res) => {
     const region = /region=([a-z0-9-]+)/.exec(req.headers['user-agent'] ?? '')?.[1] as Region | undefined;
@@ -106,7 +108,7 @@ services:
     PAGERLESS_STATE_TABLE: RESOURCE_NAMES.stateTable, PAGERLESS_RESULTS_TABLE: RESOURCE_NAMES.resultsTable,
     POWERTOOLS_METRICS_NAMESPACE: 'Pagerless', POWERTOOLS_SERVICE_NAME: 'pagerless', POWERTOOLS_DEV: 'false', POWERTOOLS_LOG_LEVEL: 'WARN',
   };
-  scheduler = (await importFresh<{ handler: typeof scheduler }>('../../functions/scheduler.ts', { ...common, PAGERLESS_QUEUE_URLS: JSON.stringify(queueUrls), PAGERLESS_REGION: 'us-east-1' })).handler;
+  scheduler = (await importFresh<{ handler: typeof scheduler }>('../../functions/scheduler.ts', { ...common, PAGERLESS_QUEUE_URLS: JSON.stringify(queueUrls), PAGERLESS_EVALUATOR_DLQ_URL: evaluatorDlq, PAGERLESS_REGION: 'us-east-1' })).handler;
   evaluator = (await importFresh<{ handler: typeof evaluator }>('../../functions/evaluator.ts', { ...common, PAGERLESS_REGION: 'us-east-1' })).handler;
   status = (await importFresh<{ handler: typeof status }>('../../functions/status.ts', { ...common, PAGERLESS_REGION: 'us-east-1' })).handler;
   for (const r of REGIONS) probers.set(r, (await importFresh<{ handler: Handler<SQSEvent> }>('../../functions/prober.ts', { ...common, PAGERLESS_REGION: r })).handler);
@@ -244,4 +246,45 @@ describe('the pipeline on emulators', () => {
     expect(digests).toHaveLength(1);
     expect(digests[0]!.json).toMatchObject({ event: 'summary', summary: { checks: 1, up: 1, down: 0, periodSeconds: 3600 } });
   });
+
+  it('replays a stream batch the evaluator gave up on from the Results items it carried, once', async () => {
+    // Minutes scheduled above without probers left batches queued: run them (all up) and apply them.
+    for (const r of REGIONS) while ((await runProber(r)) > 0);
+    expect((await evaluator(await readStream(), context()) as { batchItemFailures: unknown[] }).batchItemFailures).toEqual([]);
+    const openedBefore = events('incident.opened').length;
+    down.add('eu-west-1');
+    down.add('ap-southeast-2');
+    const first = new Date();
+    await scheduler({ time: new Date(minute).toISOString() }, context());
+    minute += 60_000;
+    for (const r of REGIONS) expect(await runProber(r)).toBe(1);
+    const lost = await readStream(); // every retry of this batch failed: the evaluator never applied it
+    const last = new Date();
+    expect(lost.Records.filter((r) => r.eventName === 'INSERT').length).toBeGreaterThanOrEqual(REGIONS.length);
+    expect(events('incident.opened')).toHaveLength(openedBefore);
+    // What Lambda sends the on-failure destination: the batch's coordinates, not its records.
+    await sqs.client('us-east-1').send(new SendMessageCommand({
+      QueueUrl: evaluatorDlq,
+      MessageBody: JSON.stringify({
+        requestContext: { requestId: 'r-1', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:evaluator', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 },
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        DDBStreamBatchInfo: {
+          shardId: 'shardId-00000001', startSequenceNumber: '100', endSequenceNumber: '200',
+          approximateArrivalOfFirstRecord: first.toISOString().replace(/\.\d+Z$/, 'Z'), approximateArrivalOfLastRecord: last.toISOString().replace(/\.\d+Z$/, 'Z'),
+          batchSize: lost.Records.length, streamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/pagerless-results/stream/x',
+        },
+      }),
+    }));
+    // The next minute's scheduler replays it: the outage the lost batch showed opens its incident.
+    await scheduler({ time: new Date(minute).toISOString() }, context());
+    expect(events('incident.opened')).toHaveLength(openedBefore + 1);
+    const left = await sqs.client('us-east-1').send(new ReceiveMessageCommand({ QueueUrl: evaluatorDlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+    expect(left.Messages ?? []).toEqual([]);
+    // Another minute replays nothing more and opens nothing twice.
+    await scheduler({ time: new Date(minute + 60_000).toISOString() }, context());
+    expect(events('incident.opened')).toHaveLength(openedBefore + 1);
+    down.clear();
+  }, 60_000);
 });

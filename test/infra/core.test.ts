@@ -95,10 +95,23 @@ describe('scheduler', () => {
   });
 
   it('may send only to the probe queues, by ARN', () => {
-    const send = statementsOf(b.core, ROLES.scheduler).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    const send = statementsOf(b.core, ROLES.scheduler).filter((s) => actionsOf(s).includes('sqs:SendMessage'));
     expect(send).toHaveLength(1);
     expect(actionsOf(send[0]!)).toEqual(['sqs:SendMessage']);
     expect(resourcesOf(send[0]!).map(flat)).toEqual(REGIONS.map((r) => `arn:\${AWS::Partition}:sqs:${r}:\${AWS::AccountId}:${RESOURCE_NAMES.probeQueue}`));
+  });
+});
+
+describe('replay of failed stream batches', () => {
+  it('the scheduler reads the evaluator\'s dead-letter queue (named in its environment) and queries Results, nothing more', () => {
+    const dlq = logicalIdOf('AWS::SQS::Queue', 'PagerlessCoreEvaluatorDeadLetters');
+    const scheduler = Object.values(b.core.findResources('AWS::Lambda::Function')).find((f) => (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables?.[ENV.queueUrls]) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(scheduler.Properties.Environment.Variables[ENV.evaluatorDlqUrl]).toEqual({ Ref: dlq });
+    const consume = statementsOf(b.core, ROLES.scheduler).filter((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
+    expect(consume).toHaveLength(1);
+    expect(actionsOf(consume[0]!)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));
+    expect(actionsOf(consume[0]!)).not.toContain('sqs:SendMessage');
+    expect(resourcesOf(consume[0]!).map(flat)).toEqual([`\${${dlq}.Arn}`]);
   });
 });
 
@@ -257,11 +270,13 @@ describe('IAM per function', () => {
     }
   });
 
-  it('scheduler: state read/write, Results put', () => {
-    expect(tableStatements(ROLES.scheduler)).toEqual([
+  it('scheduler: state read/write, Results put, Results query (replays failed stream batches)', () => {
+    const byActions = (list: { actions: string[] }[]) => [...list].sort((a, b) => a.actions.join().localeCompare(b.actions.join()));
+    expect(byActions(tableStatements(ROLES.scheduler))).toEqual(byActions([
       { actions: [...stateActions, ...writeActions].sort(), resources: [state(), `${state()}/index/due`] },
       { actions: ['dynamodb:PutItem'], resources: [results()] },
-    ]);
+      { actions: ['dynamodb:Query'], resources: [results()] },
+    ]));
   });
 
   it('evaluator: state read/write and the Results stream, not the Results table', () => {

@@ -204,6 +204,29 @@ export class DynamoStore implements EngineStore {
     return [...latest.values()];
   }
 
+  /**
+   * Every result of the Results items written between `from` and `to` (epoch ms, by the item's
+   * write stamp): what a stream batch carried, for replaying one the evaluator could not apply.
+   */
+  async resultsWrittenBetween(from: number, to: number): Promise<ProbeResult[]> {
+    // An item's sort key is its newest `at`, set by the prober before the write (an invocation runs
+    // at most 15 minutes; its clock may be ahead).
+    const low = from - 15 * 60_000;
+    const high = to + CLOCK_SKEW_MS;
+    const hours: number[] = [];
+    for (let h = Math.floor(low / HOUR_MS); h <= Math.floor(high / HOUR_MS); h++) hours.push(h * HOUR_MS);
+    const pages = await Promise.all(hours.map((h) => this.queryAll({
+      TableName: this.resultsTable,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': RESULTS_TABLE.partitionKey, '#sk': RESULTS_TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': hourKey(h), ':from': pad13(low), ':to': `${pad13(high)}~` },
+    })));
+    return pages.flat()
+      .filter((item) => { const w = Number(item.w ?? 0) / 1000; return w >= from && w <= to; })
+      .sort((a, b) => Number(a.w ?? 0) - Number(b.w ?? 0))
+      .flatMap((item) => decodeResultsItem(item));
+  }
+
   /** Results of one check, newest first, from the last `recentWindowMs`. */
   async recentResults(check: string, limit: number): Promise<ProbeResult[]> {
     if (limit <= 0) return [];

@@ -30,6 +30,9 @@ export interface AwsRuntime extends BaseRuntime {
   aws: AwsClients;
   /** The scheduler's queues; undefined where PAGERLESS_QUEUE_URLS is not set. */
   queue?: SqsProbeQueue;
+  /** The scheduler's replay of failed stream batches; undefined where PAGERLESS_EVALUATOR_DLQ_URL is not set. */
+  replay?: () => Promise<{ replayed: number; results: number; left: number }>;
+  log: Logger;
 }
 
 function required(env: Environment, name: string): string {
@@ -148,7 +151,15 @@ export async function createAwsRuntime(env: Environment, overrides: RuntimeOverr
     const { SQSClient: Client } = await import('@aws-sdk/client-sqs'); // the scheduler only
     queue = new SqsProbeQueue(overrides.sqs ?? perKey((r) => new Client({ region: r })), urls);
   }
-  return { config, clock, store, stateCache, engine, aws, region, queue };
+  const dlqUrl = env[ENV.evaluatorDlqUrl];
+  let replay: AwsRuntime['replay'];
+  if (dlqUrl) {
+    const { SQSClient: Client } = await import('@aws-sdk/client-sqs');
+    const sqs = overrides.sqs?.(region) ?? new Client({ region });
+    const { replayFailedBatches } = await import('./replay.ts');
+    replay = () => replayFailedBatches({ sqs, queueUrl: dlqUrl, store, engine, log });
+  }
+  return { config, clock, store, stateCache, engine, aws, region, queue, replay, log };
 }
 
 /**

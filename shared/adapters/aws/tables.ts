@@ -60,6 +60,8 @@ export const ENV = {
   stateTable: 'PAGERLESS_STATE_TABLE',
   /** JSON object: prober region -> SQS queue URL (scheduler only). */
   queueUrls: 'PAGERLESS_QUEUE_URLS',
+  /** The evaluator's on-failure queue: the scheduler replays the stream batches in it (replay.ts). */
+  evaluatorDlqUrl: 'PAGERLESS_EVALUATOR_DLQ_URL',
   /** The region a prober runs in (its results are tagged with it). */
   region: 'PAGERLESS_REGION',
   /** Path of the bundled compiled config (monitors.json, made at synth) inside the function package. */
