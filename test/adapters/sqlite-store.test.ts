@@ -186,6 +186,31 @@ describe('incidents and timelines', () => {
   });
 });
 
+describe('outbox from a database made before order groups were indexed', () => {
+  it('adds the column, fills it for items still to run, and keeps their order', async () => {
+    store.close();
+    opened.length = 0;
+    rmSync(dir, { recursive: true, force: true });
+    // The outbox as earlier versions created it: no `grp` column.
+    const Database = (await import('better-sqlite3')).default;
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const old = new Database(file);
+    old.exec(`CREATE TABLE outbox (key TEXT PRIMARY KEY, effect TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, settled_at INTEGER, last_error TEXT)`);
+    const incident = { id: 'checkout.api.1', check: CHECK, service: 'checkout', group: null, severity: 'critical', openedAt: new Date(T0).toISOString(), resolvedAt: null, durationSeconds: null, reason: 'x', regions: {} };
+    const put = old.prepare("INSERT INTO outbox (key, effect, status, created_at, next_at) VALUES (?, ?, 'pending', ?, ?)");
+    // The resolution is older by the wall clock than the opening (a clock stepped back): insertion order rules.
+    put.run('o', JSON.stringify({ kind: 'notify', key: 'o', channel: 'team', payload: { event: 'incident.opened', incident } }), T0 + 5_000, T0);
+    put.run('r', JSON.stringify({ kind: 'notify', key: 'r', channel: 'team', payload: { event: 'incident.resolved', incident } }), T0, T0);
+    old.close();
+    store = open();
+    expect((await store.claimDue(T0 + 10_000, 10)).map((i) => i.key)).toEqual(['o']);
+    await store.complete('o', T0 + 10_000);
+    expect((await store.claimDue(T0 + 10_000, 10)).map((i) => i.key)).toEqual(['r']);
+  });
+});
+
 describe('outbox', () => {
   const inc = incident('checkout.api.o', T0);
 

@@ -271,7 +271,7 @@ describe('IAM per function', () => {
   });
 
   it('scheduler: state read/write, Results put, Results query (replays failed stream batches)', () => {
-    const byActions = (list: { actions: string[] }[]) => [...list].sort((a, b) => a.actions.join().localeCompare(b.actions.join()));
+    const byActions = <T extends { actions: string[] }>(list: T[]) => [...list].sort((a, b) => a.actions.join().localeCompare(b.actions.join()));
     expect(byActions(tableStatements(ROLES.scheduler))).toEqual(byActions([
       { actions: [...stateActions, ...writeActions].sort(), resources: [state(), `${state()}/index/due`] },
       { actions: ['dynamodb:PutItem'], resources: [results()] },

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { runnableItems } from '../../engine/delivery-order.ts';
+import { orderGroup } from '../../engine/delivery-order.ts';
 import type { Commit, EngineStore, OutboxItem } from '../../ports.ts';
 import type { CheckState, Effect, Incident, ProbeResult, TimelineEntry } from '../../types.ts';
 
@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   key TEXT PRIMARY KEY, effect TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL, next_at INTEGER NOT NULL, settled_at INTEGER, last_error TEXT);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_at);
+CREATE INDEX IF NOT EXISTS outbox_by_age ON outbox (status, created_at, key, next_at);
 CREATE TABLE IF NOT EXISTS pings (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ping_failures (check_id TEXT PRIMARY KEY, at INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reaction_memos (check_id TEXT NOT NULL, reaction TEXT NOT NULL, memo TEXT NOT NULL, PRIMARY KEY (check_id, reaction));
@@ -58,6 +59,7 @@ export class SqliteStore implements EngineStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 2000');
     this.db.exec(SCHEMA);
+    migrateOutboxGroups(this.db);
     const db = this.db;
     this.stmt = {
       insertResult: db.prepare(`INSERT INTO results (check_id, region, at, ok, latency_ms, reason, attempts, trace_id, timings)
@@ -79,8 +81,13 @@ export class SqliteStore implements EngineStore {
       openIncident: db.prepare('SELECT body FROM incidents WHERE check_id = ? AND resolved_at IS NULL ORDER BY opened_at DESC LIMIT 1'),
       addTimeline: db.prepare('INSERT INTO timeline (check_id, incident_id, at, kind, detail) VALUES (?, ?, ?, ?, ?)'),
       timeline: db.prepare('SELECT check_id, incident_id, at, kind, detail FROM timeline WHERE incident_id = ? ORDER BY seq'),
-      enqueue: db.prepare("INSERT OR IGNORE INTO outbox (key, effect, status, created_at, next_at) VALUES (?, ?, 'pending', ?, ?)"),
-      unsettled: db.prepare("SELECT rowid AS n, key, effect, attempts, created_at, status, next_at FROM outbox WHERE status IN ('pending', 'claimed')"),
+      enqueue: db.prepare("INSERT OR IGNORE INTO outbox (key, effect, status, created_at, next_at, grp) VALUES (?, ?, 'pending', ?, ?, ?)"),
+      // The due heads of their order groups (delivery-order.ts): pending, due, and no earlier
+      // unsettled item in the group; oldest first. Indexed: no read of every unsettled item.
+      runnable: db.prepare(`SELECT o.key, o.effect, o.attempts, o.created_at FROM outbox o INDEXED BY outbox_by_age
+        WHERE o.status = 'pending' AND o.next_at <= ?
+          AND (o.grp IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.grp = o.grp AND p.status IN ('pending', 'claimed') AND p.rowid < o.rowid))
+        ORDER BY o.created_at, o.key LIMIT ? OFFSET ?`),
       shiftPending: db.prepare("UPDATE outbox SET next_at = next_at + ? WHERE status = 'pending'"),
       anyDue: db.prepare("SELECT 1 FROM outbox WHERE status = 'pending' AND next_at <= ? LIMIT 1"),
       claim: db.prepare("UPDATE outbox SET status = 'claimed', attempts = attempts + 1 WHERE key = ? AND status = 'pending'"),
@@ -159,7 +166,7 @@ export class SqliteStore implements EngineStore {
         this.stmt.resolveIncident.run(Date.parse(c.resolved.resolvedAt!), JSON.stringify(c.resolved), c.resolved.id);
         this.stmt.addTimeline.run(c.check, c.resolved.id, c.at, 'resolved', `up again after ${c.resolved.durationSeconds}s`);
       }
-      for (const e of c.effects) this.stmt.enqueue.run(e.key, JSON.stringify(e), c.at, c.at);
+      for (const e of c.effects) this.stmt.enqueue.run(e.key, JSON.stringify(e), c.at, c.at, orderGroup(e) ?? null);
       return true;
     })();
   }
@@ -167,11 +174,21 @@ export class SqliteStore implements EngineStore {
   async claimDue(now: number, limit: number, accept?: (effect: Effect) => boolean): Promise<OutboxItem[]> {
     return this.db.transaction(() => {
       if (!this.stmt.anyDue.get(now)) return []; // the common case: one indexed probe, no parsing
-      const rows = (this.stmt.unsettled.all() as { n: number; key: string; effect: string; attempts: number; created_at: number; status: 'pending' | 'claimed'; next_at: number }[])
-        .map((r) => ({ key: r.key, effect: JSON.parse(r.effect) as Effect, attempts: r.attempts, createdAt: r.created_at, status: r.status, nextAt: r.next_at, order: r.n }));
-      return runnableItems(rows, now, limit, accept)
-        .filter((r) => this.stmt.claim.run(r.key).changes === 1)
-        .map((r) => ({ key: r.key, effect: r.effect, attempts: r.attempts + 1, createdAt: r.createdAt }));
+      const out: OutboxItem[] = [];
+      // Pages of candidates, in order, until `limit` are accepted (accept may refuse a full lane).
+      const page = Math.max(64, limit * 4);
+      // Claimed rows leave the candidates; the ones passed over stay: they are what the next page skips.
+      for (let passed = 0; out.length < limit;) {
+        const rows = this.stmt.runnable.all(now, page, passed) as { key: string; effect: string; attempts: number; created_at: number }[];
+        for (const r of rows) {
+          if (out.length >= limit) break;
+          const effect = JSON.parse(r.effect) as Effect;
+          if ((!accept || accept(effect)) && this.stmt.claim.run(r.key).changes === 1) out.push({ key: r.key, effect, attempts: r.attempts + 1, createdAt: r.created_at });
+          else passed++;
+        }
+        if (rows.length < page) break;
+      }
+      return out;
     })();
   }
 
@@ -182,7 +199,7 @@ export class SqliteStore implements EngineStore {
 
   async enqueue(effects: Effect[], at: number): Promise<void> {
     this.db.transaction(() => {
-      for (const e of effects) this.stmt.enqueue.run(e.key, JSON.stringify(e), at, at);
+      for (const e of effects) this.stmt.enqueue.run(e.key, JSON.stringify(e), at, at, orderGroup(e) ?? null);
     })();
   }
 
@@ -279,4 +296,22 @@ function toResult(r: ResultRow): ProbeResult {
     ...(r.trace_id !== null ? { traceId: r.trace_id } : {}),
     ...(r.timings !== null ? { timings: JSON.parse(r.timings) } : {}),
   };
+}
+
+/**
+ * Outbox rows carry their order group (delivery-order.ts) so the runnable ones are found by index.
+ * A database from before has no such column: it is added, and filled for the rows still to run.
+ */
+function migrateOutboxGroups(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'grp')) {
+    db.transaction(() => {
+      db.exec('ALTER TABLE outbox ADD COLUMN grp TEXT');
+      const fill = db.prepare('UPDATE outbox SET grp = ? WHERE key = ?');
+      for (const row of db.prepare("SELECT key, effect FROM outbox WHERE status IN ('pending', 'claimed')").all() as { key: string; effect: string }[]) {
+        fill.run(orderGroup(JSON.parse(row.effect) as Effect) ?? null, row.key);
+      }
+    })();
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS outbox_by_group ON outbox (grp, status)');
 }
