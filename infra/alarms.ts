@@ -4,7 +4,7 @@
  * that notify the ops topic.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -12,7 +12,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Severity } from '../shared/types.ts';
 import type { ResourceNames } from '../shared/adapters/aws/tables.ts';
-import { resultsEvaluatedMetric, type MetricsOf } from './metrics.ts';
+import { availabilityMetric, probeQueueFailuresMetric, resultsEvaluatedMetric, type MetricsOf } from './metrics.ts';
 
 /** One alarm, as data. */
 export interface PipelineAlarm {
@@ -74,6 +74,35 @@ export interface CoreAlarmTargets {
   readonly quietMinutes: number;
   /** This deployment's metrics (the no-results alarm must not count another deployment's results). */
   readonly metrics: MetricsOf;
+  /**
+   * The prober regions, when checks are probed from them (empty when none is): with two or more,
+   * each gets an alarm for falling silent while the others report.
+   * @default - none
+   */
+  readonly probedRegions?: readonly string[];
+  /** Minutes a prober region may stay silent (probeWindowMinutes). @default quietMinutes */
+  readonly probeWindowMinutes?: number;
+}
+
+/**
+ * One region silent while the others report: 1 in a window where `region` sent no result and some
+ * other region did, else 0. Missing data counts as 0 (FILL), so a fresh deploy (nobody reported
+ * yet) and a full stop (the no-results alarm's case) never breach.
+ */
+export function regionSilentExpression(of: MetricsOf, region: string, regions: readonly string[], minutes: number): MathExpression {
+  const period = Duration.minutes(minutes);
+  // SampleCount of Availability: one sample per stream record the evaluator applied from that region.
+  const reported = (r: string) => availabilityMetric(of, r, { statistic: 'SampleCount', period });
+  const others = regions.filter((r) => r !== region);
+  const usingMetrics: Record<string, IMetric> = { mine: reported(region) };
+  others.forEach((r, i) => { usingMetrics[`other${i}`] = reported(r); });
+  const othersSum = others.map((_, i) => `FILL(other${i}, 0)`).join(' + ');
+  return new MathExpression({
+    expression: `IF((${othersSum}) > 0 AND FILL(mine, 0) == 0, 1, 0)`,
+    usingMetrics,
+    period,
+    label: `${region} silent while other regions report`,
+  });
 }
 
 /** The home region's alarms. */
@@ -90,6 +119,17 @@ export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     },
     functionErrorsAlarm('scheduler-errors', t.scheduler, 'scheduler'),
+    {
+      id: 'probe-queue-failures',
+      summary: 'The scheduler could not send probe batches to a region\'s queue in 2 of the last 3 minutes: those checks did not run there. The scheduler\'s log ("could not send probe batches") names the regions; look at the queue, its policy and SQS health in that region.',
+      // Emitted only when a send fails: no data is the healthy case.
+      metric: probeQueueFailuresMetric(t.metrics),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    },
   ];
   if (t.expectsSteadyResults) {
     critical.unshift({
@@ -103,9 +143,22 @@ export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
       treatMissingData: TreatMissingData.BREACHING,
     });
   }
+  const regions = t.probedRegions ?? [];
+  const windowMinutes = t.probeWindowMinutes ?? t.quietMinutes;
+  const silent: PipelineAlarm[] = regions.length < 2 ? [] : regions.map((region) => ({
+    id: `region-silent-${region}`,
+    summary: `No results came from ${region} for ${windowMinutes} minutes while other regions reported: that region's checks are not running (its probe-age, prober-errors and probe-dlq alarms, in ${region}, say where). Incidents still open from the other regions, with a smaller quorum.`,
+    metric: regionSilentExpression(t.metrics, region, regions, windowMinutes),
+    threshold: 1,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    // The expression is 0 whenever nobody reported; missing means no data at all (a fresh deploy).
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  }));
   return {
     critical,
     warning: [
+      ...silent,
       functionErrorsAlarm('evaluator-errors', t.evaluator, 'evaluator'),
       functionErrorsAlarm('ingest-errors', t.ingest, 'ingest (pings and hooks)'),
       functionErrorsAlarm('status-errors', t.status, 'status (status, health and api)'),
@@ -113,11 +166,42 @@ export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
   };
 }
 
+/**
+ * Age of the oldest probe batch above which probes run late. Batches are sent with DelaySeconds up
+ * to 50 and a prober takes at most its 60 s timeout; 3 minutes is a backlog, not a slow batch.
+ */
+export const PROBE_AGE_LIMIT = Duration.minutes(3);
+
 /** One prober region's alarms (alarms cannot watch metrics of another region). */
-export function proberAlarmPlan(t: { region: string; prober: IFunction; deadLetters: IQueue }): AlarmPlan {
+export function proberAlarmPlan(t: { region: string; prober: IFunction; queue: IQueue; deadLetters: IQueue }): AlarmPlan {
   return {
-    critical: [deadLetterAlarm(`probe-dlq-${t.region}`, t.deadLetters, `The probe dead-letter queue in ${t.region} (probe batches that failed every retry)`)],
-    warning: [functionErrorsAlarm(`prober-errors-${t.region}`, t.prober, `prober in ${t.region}`)],
+    critical: [
+      deadLetterAlarm(`probe-dlq-${t.region}`, t.deadLetters, `The probe dead-letter queue in ${t.region} (probe batches that failed every retry)`),
+      {
+        id: `probe-age-${t.region}`,
+        summary: `The oldest probe batch in ${t.region} waited more than ${PROBE_AGE_LIMIT.toMinutes()} minutes in 2 of the last 3: probes run late (the prober cannot keep up, is throttled, or fails and retries). Look at the prober's throttles, errors, concurrency and duration in ${t.region}.`,
+        metric: t.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
+        threshold: PROBE_AGE_LIMIT.toSeconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        // An idle queue stops reporting: that is not a backlog.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      },
+    ],
+    warning: [
+      functionErrorsAlarm(`prober-errors-${t.region}`, t.prober, `prober in ${t.region}`),
+      {
+        id: `prober-throttles-${t.region}`,
+        summary: `The prober in ${t.region} was throttled in 3 of the last 5 minutes: batches wait (then probe-age fires). Raise the account's concurrency quota in ${t.region}, or lower the other functions' use of it.`,
+        metric: t.prober.metricThrottles({ statistic: 'Sum', period: Duration.minutes(1) }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      },
+    ],
   };
 }
 

@@ -2,12 +2,12 @@
  * What the CDK app needs from monitors.yaml: the compiled config as `cdk synth` sees it (the
  * prober regions, secrets left for cold start) and its JSON for the functions, plus the facts IAM
  * is derived from — the SSM
- * parameters and secrets the text names, the EC2 instances and hosted zones reactions touch, the
+ * parameters and secrets each function resolves, the EC2 instances and hosted zones reactions touch, the
  * SNS topics channels publish to. Pure functions: no constructs, so they are easy to test.
  */
 import type { CompiledConfig } from '../shared/config/compile.ts';
-import { isScheduled, roundIntervalMs } from '../shared/checks/index.ts';
-import { serializeCompiled } from '../shared/config/compiled-json.ts';
+import { isProbed, isScheduled, roundIntervalMs } from '../shared/checks/index.ts';
+import { referencesInScope, serializeCompiled, type ReferenceScope } from '../shared/config/compiled-json.ts';
 import { AWS_OPTIONS, loadAwsConfig, parseConfig, type Env } from '../shared/config/load.ts';
 import { resourceNames, type ResourceNames } from '../shared/adapters/aws/tables.ts';
 import { DEFAULT_DEPLOYMENT_NAME, deploymentNameProblem } from '../shared/kit/deployment-name.ts';
@@ -24,7 +24,7 @@ export const FALLBACK_REGION = 'us-east-1';
 export interface SynthConfig {
   /** The file as given (relative paths stay relative: error messages quote them as written). */
   readonly file: string;
-  /** The raw text (IAM for `${ssm:}`/`${secret:}` is read from it). */
+  /** The raw text, as read. */
   readonly text: string;
   readonly config: CompiledConfig;
   /**
@@ -81,14 +81,17 @@ export function withDeploymentName(synth: SynthConfig, name: string | undefined)
   return fromCompiled({ ...synth.config, settings: { ...synth.config.settings, name } }, synth.text, synth.file);
 }
 
-/** `${ssm:/path}` and `${secret:name}` in the text, as the runtime resolves them (the same pattern as load.ts). */
-export function secretReferences(text: string): { ssm: string[]; secrets: string[] } {
+/**
+ * The parameters and secrets a function of that scope resolves at cold start (the runtime's own
+ * selection, referencesInScope): what its role may read. The prober's are its checks' only.
+ */
+export function referencedSecrets(config: CompiledConfig, scope: ReferenceScope): { ssm: string[]; secrets: string[] } {
   const ssm = new Set<string>();
   const secrets = new Set<string>();
-  for (const m of text.matchAll(/\$\{(ssm|secret):([^}:]*)(?::-[^}]*)?\}/g)) {
-    const name = m[2]!.trim();
-    if (name === '') continue;
-    (m[1] === 'ssm' ? ssm : secrets).add(name);
+  for (const ref of referencesInScope(config, scope)) {
+    const m = /^\$\{(ssm|secret):([^}:]*)(?::-[^}]*)?\}$/.exec(ref);
+    if (!m || m[2] === '') continue;
+    (m[1] === 'ssm' ? ssm : secrets).add(m[2]!);
   }
   return { ssm: [...ssm].sort(), secrets: [...secrets].sort() };
 }
@@ -145,6 +148,16 @@ export function effectTargets(config: CompiledConfig, home: string): EffectTarge
 export function quietWindowMinutes(config: CompiledConfig): number {
   const scheduled = config.checks.filter(isScheduled).map((c) => roundIntervalMs(c, 'aws'));
   return Math.max(5, Math.ceil((2 * Math.min(...scheduled, Infinity)) / 60_000) || 5);
+}
+
+/**
+ * Minutes a prober region may send no result before it counts as silent: 5, or twice the shortest
+ * round interval of a probed check when that is longer. Undefined when nothing is probed.
+ */
+export function probeWindowMinutes(config: CompiledConfig): number | undefined {
+  const probed = config.checks.filter(isProbed).map((c) => roundIntervalMs(c, 'aws'));
+  if (probed.length === 0) return undefined;
+  return Math.max(5, Math.ceil((2 * Math.min(...probed)) / 60_000));
 }
 
 /** True when the scheduler sends probes or evaluates heartbeats: results then arrive every few minutes. */

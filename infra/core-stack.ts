@@ -4,11 +4,11 @@
  * alarms and the dashboard.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpApi, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpApi, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,26 +20,32 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ENV, STATE_TABLE } from '../shared/adapters/aws/tables.ts';
 import { coreAlarmPlan, PipelineAlarms } from './alarms.ts';
-import { effectStatements, grantTableAccess, probeQueueArn, probeQueueUrl, secretStatements } from './permissions.ts';
-import { effectTargets, expectsSteadyResults, quietWindowMinutes, secretReferences, type SynthConfig } from './config.ts';
+import { effectStatements, effectTargetFindings, grantTableAccess, keyWildcardFinding, packStatements, probeQueueArn, probeQueueUrl, secretStatements } from './permissions.ts';
+import { effectTargets, expectsSteadyResults, probeWindowMinutes, quietWindowMinutes, referencedSecrets, type SynthConfig } from './config.ts';
 import { PagerlessDashboard } from './dashboard.ts';
 import { PagerlessFunction } from './function.ts';
 import { PagerlessStorage } from './storage.ts';
 import { acknowledgeFunction, acknowledgeNag } from './nag.ts';
 
-/** The routes of the HTTP API and the function behind each (DESIGN.md, route for route with the local server). */
-export const API_ROUTES: readonly { readonly path: string; readonly methods: readonly HttpMethod[]; readonly fn: 'ingest' | 'status' }[] = [
+/**
+ * The routes of the HTTP API and the function behind each (DESIGN.md, route for route with the
+ * local server). `open`: no bearer token is checked (anyone who knows the URL may call it).
+ */
+export const API_ROUTES: readonly { readonly path: string; readonly methods: readonly HttpMethod[]; readonly fn: 'ingest' | 'status'; readonly open?: boolean }[] = [
   { path: '/', methods: [HttpMethod.GET], fn: 'status' }, // the dashboard (it reads /api/* with the status token)
   { path: '/status', methods: [HttpMethod.GET], fn: 'status' },
   { path: '/status/{service}', methods: [HttpMethod.GET], fn: 'status' },
-  { path: '/health', methods: [HttpMethod.GET], fn: 'status' },
+  { path: '/health', methods: [HttpMethod.GET], fn: 'status', open: true },
   { path: '/api/checks', methods: [HttpMethod.GET], fn: 'status' },
   { path: '/api/incidents', methods: [HttpMethod.GET], fn: 'status' },
   { path: '/api/incidents/{id}', methods: [HttpMethod.GET], fn: 'status' },
-  { path: '/ping/{token}', methods: [HttpMethod.GET, HttpMethod.POST], fn: 'ingest' },
-  { path: '/ping/{token}/fail', methods: [HttpMethod.GET, HttpMethod.POST], fn: 'ingest' },
+  { path: '/ping/{token}', methods: [HttpMethod.GET, HttpMethod.POST], fn: 'ingest', open: true },
+  { path: '/ping/{token}/fail', methods: [HttpMethod.GET, HttpMethod.POST], fn: 'ingest', open: true },
   { path: '/hooks/{source}', methods: [HttpMethod.POST], fn: 'ingest' },
 ];
+
+/** Route keys (`GET /health`) of the routes that check no token. */
+export const OPEN_ROUTE_KEYS: readonly string[] = API_ROUTES.filter((r) => r.open).flatMap((r) => r.methods.map((m) => `${m} ${r.path}`));
 
 export interface PagerlessCoreProps {
   /** The validated config (see loadSynthConfig); its compiled JSON is bundled into every function. */
@@ -56,10 +62,19 @@ export interface PagerlessCoreProps {
   /** @default 256 */
   readonly memorySize?: number;
   /**
-   * Throttling of the HTTP API (its routes are public: a ceiling on what a flood can cost).
+   * Throttling of the HTTP API (its routes are public: a ceiling on what a flood can cost). It is
+   * the stage's default route setting, so each route has this limit on its own (ten routes may
+   * take ten times it together, within the account's API Gateway quota).
    * @default { rateLimit: 50, burstLimit: 100 }
    */
   readonly apiThrottle?: ThrottleSettings;
+  /**
+   * Throttling of each route that checks no token (`GET /health`, `GET|POST /ping/{token}` and
+   * `/ping/{token}/fail`, see OPEN_ROUTE_KEYS), instead of apiThrottle: e.g. a lower limit for
+   * /health, which only a load balancer should poll.
+   * @default - apiThrottle, per route
+   */
+  readonly openRouteThrottle?: ThrottleSettings;
   /** @default - no subscription: subscribe to `opsTopic` yourself */
   readonly opsEmail?: string;
 }
@@ -84,7 +99,7 @@ export class PagerlessCore extends Construct {
 
   constructor(scope: Construct, id: string, props: PagerlessCoreProps) {
     super(scope, id);
-    const { config, home, regions, text, names } = props.config;
+    const { config, home, regions, names } = props.config;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
@@ -181,17 +196,28 @@ export class PagerlessCore extends Construct {
     grantTableAccess(this.status, resultsTable, 'read');
 
     // Effects (notifications, reactions) run in the evaluator and in the scheduler, which retries due ones.
-    const effects = effectStatements(this, effectTargets(config, home));
     for (const executor of [this.evaluator, this.scheduler]) {
       alertTopic.grantPublish(executor);
-      for (const s of effects) executor.addToRolePolicy(s);
       acknowledgeNag(executor.role!, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'Publishing to the KMS-encrypted alert topic: Topic.grantPublish grants kms:GenerateDataKey* (the action family SNS documents for encrypted topics) on the topic key only.');
     }
+    // In managed policies both executors share, each under IAM's 6,144 characters: a config may
+    // name hundreds of instances, more than a role's 10,240-character inline policies hold.
+    const effects = effectStatements(this, effectTargets(config, home));
+    packStatements(this, effects).forEach((statements, i) => {
+      const policy = new ManagedPolicy(this, `EffectsPolicy${i}`, {
+        description: `Pagerless: what the configured reactions and sns channels act on (${i + 1})`,
+        statements,
+        roles: [this.evaluator.role!, this.scheduler.role!],
+      });
+      acknowledgeTargetKeys(policy, effectTargetFindings(statements));
+    });
     acknowledgeNag(this.evaluator.role!, 'AwsSolutions-IAM5[Resource::*]', 'dynamodb:ListStreams, added by the DynamoDB event source, has no resource-level permissions; the stream read actions are scoped to the Results table\'s stream ARN.');
-    // Secrets the config names, read at cold start by every function.
-    const secrets = secretStatements(this, home, secretReferences(text));
-    for (const f of [this.scheduler, this.evaluator, this.ingest, this.status]) {
-      for (const s of secrets) f.addToRolePolicy(s);
+    // The references each function resolves at cold start: the senders all of them; the HTTP
+    // functions the checks' and the tokens, never a channel's or a reaction's.
+    for (const [f, scope] of [[this.scheduler, 'all'], [this.evaluator, 'all'], [this.ingest, 'serve'], [this.status, 'serve']] as const) {
+      const refs = referencedSecrets(config, scope);
+      for (const s of secretStatements(this, home, refs)) f.addToRolePolicy(s);
+      if (refs.ssm.length + refs.secrets.length > 0) acknowledgeSecretKeys(f, home);
       acknowledgeFunction(f);
     }
 
@@ -212,7 +238,17 @@ export class PagerlessCore extends Construct {
       ingest: new HttpLambdaIntegration('Ingest', this.ingest),
       status: new HttpLambdaIntegration('Status', this.status),
     };
-    for (const route of API_ROUTES) api.addRoutes({ path: route.path, methods: [...route.methods], integration: integrations[route.fn] });
+    const openRoutes = API_ROUTES.flatMap((route) => {
+      const added = api.addRoutes({ path: route.path, methods: [...route.methods], integration: integrations[route.fn] });
+      return route.open ? added : [];
+    });
+    if (props.openRouteThrottle) {
+      const { rateLimit, burstLimit } = props.openRouteThrottle;
+      // RouteSettings is untyped JSON: CloudFormation's own key names.
+      (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(OPEN_ROUTE_KEYS.map((key) => [key, { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit }]));
+      // A stage's route settings name routes that must exist first.
+      for (const r of openRoutes) stage.node.addDependency(r);
+    }
     acknowledgeNag(api, 'AwsSolutions-APIG4', 'The routes are public by design: load balancers and cron jobs call them without AWS credentials. /status, /api and /hooks check a bearer token (settings.statusToken, settings.ingestToken) in the function; a /ping URL carries its own secret token; /health is deliberately open (DESIGN.md).');
     this.api = api;
     this.apiUrl = stage.url;
@@ -229,6 +265,8 @@ export class PagerlessCore extends Construct {
         evaluatorDeadLetters: evaluatorDlq,
         expectsSteadyResults: expectsSteadyResults(config),
         quietMinutes: quietWindowMinutes(config),
+        probedRegions: probeWindowMinutes(config) === undefined ? [] : regions,
+        probeWindowMinutes: probeWindowMinutes(config),
       }),
     });
     this.dashboard = new PagerlessDashboard(this, 'Dashboard', {
@@ -238,5 +276,17 @@ export class PagerlessCore extends Construct {
       regions,
       names,
     });
+  }
+}
+
+/** The home region's keys a role may use through SSM and Secrets Manager for its references (permissions.ts). */
+function acknowledgeSecretKeys(fn: PagerlessFunction, home: string): void {
+  acknowledgeNag(fn.role!, keyWildcardFinding(home), 'A customer managed key of a SecureString parameter or a secret the config names cannot be known at synth: kms:Decrypt on the home region\'s keys is allowed only via SSM / Secrets Manager (kms:ViaService) and only with the encryption context of exactly those parameters and secrets.');
+}
+
+/** The keys of the SNS channels' topics (permissions.ts effectStatements). */
+function acknowledgeTargetKeys(policy: ManagedPolicy, findings: readonly string[]): void {
+  for (const finding of findings) {
+    acknowledgeNag(policy, finding, 'An sns channel\'s topic may be encrypted with a customer managed key the config cannot name: kms:GenerateDataKey*/kms:Decrypt on that account\'s keys in the topic\'s region is allowed only via SNS (kms:ViaService) and only with the encryption context of exactly the channels\' topics.');
   }
 }

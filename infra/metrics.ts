@@ -27,6 +27,8 @@ export function pagerlessMetric(of: MetricsOf, metricName: string, statistic: st
 export const resultsEvaluatedMetric = (of: MetricsOf, options?: MetricOptions) => pagerlessMetric(of, 'ResultsEvaluated', 'Sum', {}, options);
 /** Probe rounds the scheduler sent (Sum). */
 export const roundsScheduledMetric = (of: MetricsOf, options?: MetricOptions) => pagerlessMetric(of, 'RoundsScheduled', 'Sum', {}, options);
+/** Regions whose probe batches the scheduler could not send this minute (Sum; emitted only when some failed). */
+export const probeQueueFailuresMetric = (of: MetricsOf, options?: MetricOptions) => pagerlessMetric(of, 'ProbeQueueFailures', 'Sum', {}, options);
 /** Incidents opened (Sum). */
 export const incidentsOpenedMetric = (of: MetricsOf, options?: MetricOptions) => pagerlessMetric(of, 'IncidentsOpened', 'Sum', {}, options);
 /** Percent of results from one prober region that passed (Average). */

@@ -3,21 +3,21 @@
  * runs each batch's checks and writes ONE item per invocation to the Results table in the home
  * region — the only table it may write.
  */
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, RemovalPolicy, Stack, type IAspect, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { Subscription, Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../shared/adapters/aws/tables.ts';
 import { PROBER_SIZING } from '../shared/engine/prober-sizing.ts';
 import { PipelineAlarms, proberAlarmPlan } from './alarms.ts';
-import { secretReferences, type SynthConfig } from './config.ts';
+import { referencedSecrets, type SynthConfig } from './config.ts';
 import { PagerlessFunction } from './function.ts';
-import { acknowledgeFunction } from './nag.ts';
-import { opsTopicArn, resultsTableArn, secretStatements } from './permissions.ts';
+import { acknowledgeFunction, acknowledgeNag } from './nag.ts';
+import { keyWildcardFinding, opsTopicArn, resultsTableArn, secretStatements } from './permissions.ts';
 import { encryptedTopic, topicKeyFor } from './storage.ts';
 
 /** The prober's timeout; the queue's visibility timeout is 6 times it (Lambda's advice for SQS sources). */
@@ -43,6 +43,13 @@ export interface PagerlessProberProps {
    * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Most prober invocations the queue's event source runs at once (SqsEventSource maxConcurrency,
+   * 2 to 1000): leaves the account's concurrency to other functions; batches wait instead (the
+   * probe-age alarm says when they wait too long).
+   * @default - no limit but the account's concurrency
+   */
+  readonly maxConcurrency?: number;
 }
 
 export class PagerlessProber extends Construct {
@@ -53,7 +60,7 @@ export class PagerlessProber extends Construct {
 
   constructor(scope: Construct, id: string, props: PagerlessProberProps) {
     super(scope, id);
-    const { home, text, names } = props.config;
+    const { config, home, names } = props.config;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     const dlq = new Queue(this, 'DeadLetters', {
@@ -97,19 +104,25 @@ export class PagerlessProber extends Construct {
       batchSize: props.batchSize ?? PROBER_SIZING.messagesPerInvocation,
       maxBatchingWindow: Duration.seconds(1),
       reportBatchItemFailures: true,
+      maxConcurrency: props.maxConcurrency,
     }));
     this.prober.addToRolePolicy(new PolicyStatement({
       sid: 'WriteResultsOnly',
       actions: ['dynamodb:PutItem'],
       resources: [resultsTableArn(this, home, names)],
     }));
-    for (const s of secretStatements(this, home, secretReferences(text))) this.prober.addToRolePolicy(s);
+    // Only what its checks reference (the runtime's 'probe' scope): never a channel's or a token's secret.
+    const refs = referencedSecrets(config, 'probe');
+    for (const s of secretStatements(this, home, refs)) this.prober.addToRolePolicy(s);
+    if (refs.ssm.length + refs.secrets.length > 0) {
+      acknowledgeNag(this.prober.role!, keyWildcardFinding(home), 'A customer managed key of a SecureString parameter or a secret a check references cannot be known at synth: kms:Decrypt on the home region\'s keys is allowed only via SSM / Secrets Manager (kms:ViaService) and only with the encryption context of exactly those parameters and secrets.');
+    }
     acknowledgeFunction(this.prober);
 
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       topic: props.opsTopic,
       names,
-      plan: proberAlarmPlan({ region: props.region, prober: this.prober, deadLetters: dlq }),
+      plan: proberAlarmPlan({ region: props.region, prober: this.prober, queue: this.queue, deadLetters: dlq }),
     });
   }
 }
@@ -122,8 +135,15 @@ export interface PagerlessProberStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** @default PROBER_SIZING.memoryMb */
   readonly memorySize?: number;
-  /** @default - no subscription to this region's ops topic */
+  /**
+   * Subscribed to this region's ops topic (outside the home region; in it, the core's topic is
+   * used). Without one, and with no other subscription added to `opsTopic`, synth warns: the
+   * region's alarms would notify nobody.
+   * @default - no subscription to this region's ops topic
+   */
   readonly opsEmail?: string;
+  /** @default - no limit (see PagerlessProberProps.maxConcurrency) */
+  readonly maxConcurrency?: number;
   /**
    * Of the queues, this region's ops topic and its key, and the log group.
    * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
@@ -151,6 +171,8 @@ export class PagerlessProberStack extends Stack {
       const topic = encryptedTopic(this, 'OpsTopic', names.opsTopic, key, `Pagerless pipeline alarms (${names.deployment}, ${props.region})`, removalPolicy);
       if (props.opsEmail) topic.addSubscription(new EmailSubscription(props.opsEmail));
       this.opsTopic = topic;
+      // Checked once the app is complete, so a subscription added to `opsTopic` later counts.
+      Aspects.of(this).add(new WarnUnsubscribedTopic(topic, props.region));
     }
     this.prober = new PagerlessProber(this, 'Prober', {
       config: props.config,
@@ -159,6 +181,20 @@ export class PagerlessProberStack extends Stack {
       logRetention: props.logRetention,
       memorySize: props.memorySize,
       removalPolicy,
+      maxConcurrency: props.maxConcurrency,
     });
+  }
+}
+
+/** Warns when a prober region's own ops topic has no subscription (its alarms would reach nobody). */
+class WarnUnsubscribedTopic implements IAspect {
+  private done = false;
+  constructor(private readonly topic: Topic, private readonly region: string) {}
+
+  visit(node: IConstruct): void {
+    if (this.done || node !== this.topic) return;
+    this.done = true;
+    if (node.node.findAll().some((c) => c instanceof Subscription)) return;
+    Annotations.of(node).addWarningV2('pagerless:unsubscribed-ops-topic', `The ops topic in ${this.region} has no subscriber: this region's alarms (probe-dlq, probe-age, prober-errors, prober-throttles) notify nobody. Set opsEmail, or subscribe to probers.get('${this.region}').opsTopic.`);
   }
 }

@@ -3,7 +3,7 @@
  * Physical names are fixed (shared/adapters/aws/tables.ts, prefixed by the deployment name) so that
  * prober stacks in other regions address them by ARN without cross-region references.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
@@ -97,6 +97,8 @@ export function topicKeyFor(scope: Construct, id: string, removalPolicy: Removal
     principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     resources: ['*'],
+    // Only on behalf of this account's alarms (the confused-deputy guard CloudWatch supports).
+    conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
   }));
   return key;
 }

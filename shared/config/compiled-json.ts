@@ -47,6 +47,25 @@ export function hydrateCompiled(text: string): CompiledConfig {
   };
 }
 
+/**
+ * Which references a function resolves at cold start (and may read: infra grants exactly these).
+ * `probe`: the checks' (a prober sends nothing and serves nothing); `serve`: also the status and
+ * ingest tokens (the HTTP functions); `all`: also channels and reactions (the functions that send).
+ */
+export type ReferenceScope = 'probe' | 'serve' | 'all';
+
+/** The part of the config a function of that scope resolves references in. */
+export function configInScope(config: CompiledConfig, scope: ReferenceScope): CompiledConfig {
+  if (scope === 'all') return config;
+  const settings = scope === 'serve' ? config.settings : { ...config.settings, statusToken: undefined, ingestToken: undefined };
+  return { ...config, channels: {}, reactions: {}, settings };
+}
+
+/** The references a function of that scope resolves, in order of appearance. */
+export function referencesInScope(config: CompiledConfig, scope: ReferenceScope): string[] {
+  return secretReferences(configInScope(config, scope));
+}
+
 /** Every `${ssm:...}` / `${secret:...}` reference in the config's values, in order of appearance. */
 export function secretReferences(config: CompiledConfig): string[] {
   const found = new Set<string>();

@@ -1,6 +1,6 @@
 /** What the app reads from monitors.yaml: the same validation as `pagerless validate`, secret and env references, regions. */
 import { describe, expect, it } from 'vitest';
-import { expectsSteadyResults, loadSynthConfig, secretReferences, synthConfigFromText } from '../../infra/config.ts';
+import { expectsSteadyResults, loadSynthConfig, referencedSecrets, synthConfigFromText } from '../../infra/config.ts';
 import { hydrateCompiled, secretReferences as compiledReferences } from '../../shared/config/compiled-json.ts';
 import { ConfigError, loadAwsConfig, loadConfig } from '../../shared/config/load.ts';
 import { writeConfig } from './support.ts';
@@ -118,11 +118,25 @@ ${service.replace('    checks:', '    alert: [team]\n    checks:')}`;
   });
 });
 
-describe('references in the raw text', () => {
-  it('finds each SSM parameter and secret once', () => {
-    const text = `a: \${ssm:/pagerless/pd}\nb: "x-\${secret:slack}-\${ssm:/pagerless/pd}"\nc: \${env:HOME}\nd: \${secret:db/password}\n`;
-    expect(secretReferences(text)).toEqual({ ssm: ['/pagerless/pd'], secrets: ['db/password', 'slack'] });
-    expect(secretReferences('nothing here')).toEqual({ ssm: [], secrets: [] });
+describe('the references each function resolves (and may read)', () => {
+  const text = `version: 1
+# a comment naming \${secret:not-used} is not a reference
+settings: { statusToken: "\${secret:status-token}", home: eu-west-1 }
+channels:
+  team: { type: slack, url: "\${ssm:/pl/slack}" }
+services:
+  - name: shop
+    alert: [team]
+    checks:
+      - name: home
+        http: { url: https://shop.example.com/, headers: { authorization: "Bearer \${secret:shop/probe-token}" } }
+`;
+  const config = synthConfigFromText(text, 'm.yaml', {}).config;
+
+  it('the prober: its checks\' only; the HTTP functions: also the tokens; the senders: also the channels\'', () => {
+    expect(referencedSecrets(config, 'probe')).toEqual({ ssm: [], secrets: ['shop/probe-token'] });
+    expect(referencedSecrets(config, 'serve')).toEqual({ ssm: [], secrets: ['shop/probe-token', 'status-token'] });
+    expect(referencedSecrets(config, 'all')).toEqual({ ssm: ['/pl/slack'], secrets: ['shop/probe-token', 'status-token'] });
   });
 });
 

@@ -54,6 +54,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-DDB3',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'AwsSolutions-IAM5[Resource::*]',
+      // kms:Decrypt of the config's secrets and parameters, via those services, for those names only.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:eu-west-1:<AWS::AccountId>:key/*]',
       'AwsSolutions-L1',
       'AwsSolutions-SQS3',
     ]);

@@ -57,9 +57,13 @@ function watched(d: Deployment): Map<string, string> {
   for (const { stackName, template } of d.templates) {
     for (const r of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       const p = r.Properties;
-      const dims = (p.Dimensions as { Name: string; Value: unknown }[] ?? [])
-        .map((x) => `${x.Name}=${typeof x.Value === 'string' ? x.Value : `${stackName}/${flat(x.Value)}`}`).sort();
-      out.set(p.AlarmName as string, `${p.Namespace}/${p.MetricName}{${dims.join(',')}}`);
+      const one = (m: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] }) => {
+        const dims = (m.Dimensions ?? []).map((x) => `${x.Name}=${typeof x.Value === 'string' ? x.Value : `${stackName}/${flat(x.Value)}`}`).sort();
+        return `${m.Namespace}/${m.MetricName}{${dims.join(',')}}`;
+      };
+      // A math expression alarm watches each of its metrics.
+      const metrics = (p.Metrics as { MetricStat?: { Metric: Parameters<typeof one>[0] } }[] | undefined)?.filter((m) => m.MetricStat).map((m) => one(m.MetricStat!.Metric));
+      out.set(p.AlarmName as string, metrics ? metrics.sort().join(' ') : one(p));
     }
   }
   return out;

@@ -82,19 +82,16 @@ describe('prober stacks', () => {
     for (const s of statements) expect(resourcesOf(s)).not.toContain('*');
   });
 
-  it.each(REGIONS)('%s: reads the config\'s parameter and secret in the home region', (region) => {
+  it.each(REGIONS)('%s: reads neither the channel\'s parameter nor the status token (its checks reference none)', (region) => {
     const statements = statementsOf(b.probers.get(region)!, 'ProberProberRole');
-    const read = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:') || a.startsWith('secretsmanager:')));
-    expect(read.map((s) => resourcesOf(s).map(flat)).flat()).toEqual([
-      `arn:\${AWS::Partition}:ssm:${HOME}:\${AWS::AccountId}:parameter/pagerless/slack-url`,
-      `arn:\${AWS::Partition}:secretsmanager:${HOME}:\${AWS::AccountId}:secret:pagerless/status-token-??????`,
-    ]);
+    const read = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ssm:') || a.startsWith('secretsmanager:') || a.startsWith('kms:')));
+    expect(read).toEqual([]);
   });
 
   it('alarms: probe DLQ and prober errors per region; the home region uses the core ops topic, others their own encrypted one', () => {
     for (const [region, t] of b.probers) {
       const names = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmName).sort();
-      expect(names).toEqual([`pagerless-critical-probe-dlq-${region}`, `pagerless-warning-prober-errors-${region}`]);
+      expect(names).toEqual([`pagerless-critical-probe-age-${region}`, `pagerless-critical-probe-dlq-${region}`, `pagerless-warning-prober-errors-${region}`, `pagerless-warning-prober-throttles-${region}`]);
       const dlqAlarm = Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `pagerless-critical-probe-dlq-${region}` } }))[0]!;
       expect(dlqAlarm.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
       const action = flat(dlqAlarm.Properties.AlarmActions[0]);

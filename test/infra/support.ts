@@ -76,12 +76,12 @@ export interface Statement {
   Resource: unknown;
 }
 
-/** Every statement of the identity policies attached to the role whose logical id starts with `rolePrefix`. */
+/** Every statement of the identity policies (inline and customer managed) attached to the role whose logical id starts with `rolePrefix`. */
 export function statementsOf(template: Template, rolePrefix: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
+  const policies = { ...template.findResources('AWS::IAM::Policy'), ...template.findResources('AWS::IAM::ManagedPolicy') };
   const out: Statement[] = [];
   for (const p of Object.values(policies)) {
-    const roles = (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+    const roles = ((p.Properties.Roles ?? []) as { Ref: string }[]).map((r) => r.Ref);
     if (!roles.some((r) => r.startsWith(rolePrefix))) continue;
     out.push(...(p.Properties.PolicyDocument.Statement as Statement[]));
   }

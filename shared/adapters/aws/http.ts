@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createRouter, MAX_BODY_BYTES, type ApiRequest, type ApiResponse, type RouteDeps } from '../../http/routes.ts';
 import type { CheckState } from '../../types.ts';
-import { awsRuntime, type AwsRuntime } from './runtime.ts';
+import { serveRuntime, type AwsRuntime } from './runtime.ts';
 
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const raw = event.body ?? '';
@@ -61,7 +61,7 @@ export function awsRouteDeps(rt: AwsRuntime): RouteDeps {
 export function apiHandler(logger: Logger, env: Record<string, string | undefined>) {
   let route: ReturnType<typeof createRouter> | undefined;
   return middy(async (event: APIGatewayProxyEventV2) => {
-    route ??= createRouter(awsRouteDeps(await awsRuntime(env)));
+    route ??= createRouter(awsRouteDeps(await serveRuntime(env)));
     return toApiResult(await route(toApiRequest(event)));
   }).use(injectLambdaContext(logger));
 }

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompiledConfig } from '../../config/compile.ts';
-import { hydrateCompiled, secretReferences, withResolvedReferences } from '../../config/compiled-json.ts';
+import { hydrateCompiled, referencesInScope, withResolvedReferences, type ReferenceScope } from '../../config/compiled-json.ts';
 import { Engine } from '../../engine/engine.ts';
 import { createRedactor } from '../../kit/redact.ts';
 import { CachedStateStore } from '../../engine/state-cache.ts';
@@ -49,8 +49,11 @@ export interface RuntimeOverrides {
   aws?: AwsClients;
   configText?: string;
   log?: Logger;
-  /** Which references to resolve: the checks' only (the prober), or all. @default 'all' */
-  secretScope?: 'checks' | 'all';
+  /**
+   * Which references to resolve (and the role may read): the checks' (the prober), also the
+   * tokens (the HTTP functions), or all (the functions that send). @default 'all'
+   */
+  secretScope?: ReferenceScope;
 }
 
 /** What every function needs: the config (resolved), the store, the clock, where it runs. */
@@ -65,7 +68,7 @@ export interface BaseRuntime {
  * The config the stack bundled (compiled and validated at `cdk synth`), with its `${ssm:}` and
  * `${secret:}` references resolved in the home region.
  */
-async function loadBundledConfig(env: Environment, home: string, overrides: RuntimeOverrides, scope: 'checks' | 'all'): Promise<CompiledConfig> {
+async function loadBundledConfig(env: Environment, home: string, overrides: RuntimeOverrides, scope: ReferenceScope): Promise<CompiledConfig> {
   const file = env[ENV.configFile] ?? 'monitors.json';
   const path = file.startsWith('/') ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
   let config = hydrateCompiled(overrides.configText ?? readFileSync(path, 'utf8'));
@@ -73,7 +76,7 @@ async function loadBundledConfig(env: Environment, home: string, overrides: Runt
   const alertTopic = env[ENV.alertTopicArn];
   if (alertTopic) config = withAlertTopic(config, alertTopic);
   // A prober needs the secrets of its checks only: a channel's missing key must not stop probing.
-  const refs = secretReferences(scope === 'all' ? config : { ...config, channels: {}, reactions: {}, settings: { ...config.settings, statusToken: undefined, ingestToken: undefined } });
+  const refs = referencesInScope(config, scope);
   if (refs.length === 0) return config;
   const [{ SSMClient }, { SecretsManagerClient }] = await Promise.all([import('@aws-sdk/client-ssm'), import('@aws-sdk/client-secrets-manager')]);
   const resolver = createSecretResolver({ ssm: new SSMClient({ region: home }), secrets: new SecretsManagerClient({ region: home }) });
@@ -177,9 +180,12 @@ function oncePerContainer<T>(build: (env: Environment) => Promise<T>): (env: Env
   };
 }
 
-/** The full runtime (scheduler, evaluator, HTTP functions). */
+/** The full runtime of the functions that send (scheduler, evaluator): every reference resolved. */
 // Pure: a function that never calls it (the prober) bundles none of the engine.
 export const awsRuntime = /* @__PURE__ */ oncePerContainer((env) => createAwsRuntime(env));
 
+/** The HTTP functions' runtime: they send nothing, so channels' and reactions' secrets stay unread. */
+export const serveRuntime = /* @__PURE__ */ oncePerContainer((env) => createAwsRuntime(env, { secretScope: 'serve' }));
+
 /** The prober's runtime: config and store only, and only its checks' secrets. */
-export const baseRuntime = /* @__PURE__ */ oncePerContainer((env) => createBaseRuntime(env, { secretScope: 'checks' }));
+export const baseRuntime = /* @__PURE__ */ oncePerContainer((env) => createBaseRuntime(env, { secretScope: 'probe' }));
