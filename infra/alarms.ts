@@ -108,7 +108,17 @@ export function regionSilentExpression(of: MetricsOf, region: string, regions: r
 /** The home region's alarms. */
 export function coreAlarmPlan(t: CoreAlarmTargets): AlarmPlan {
   const critical: PipelineAlarm[] = [
-    deadLetterAlarm('evaluator-dlq', t.evaluatorDeadLetters, 'The evaluator\'s dead-letter queue (stream batches it could not apply)'),
+    {
+      // The scheduler replays these every minute (shared/adapters/aws/replay.ts): a message that
+      // stays 5 minutes is one the replay cannot apply either.
+      id: 'evaluator-dlq',
+      summary: 'Stream batches the evaluator could not apply are still unapplied after 5 minutes of the scheduler\'s replays (every minute). The scheduler\'s log says why ("could not replay a failed stream batch"); fix the cause and the next minute replays them. Purge the queue only for batches you accept to lose.',
+      metric: t.evaluatorDeadLetters.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(1) }),
+      threshold: 300,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    },
     {
       id: 'evaluator-iterator-age',
       summary: 'The evaluator is more than 5 minutes behind the Results stream: incidents open late. Look for throttling or errors in the evaluator.',

@@ -343,13 +343,13 @@ describe('IAM per function', () => {
 describe('alarms', () => {
   const opsTopic = () => ({ Ref: logicalIdOf('AWS::SNS::Topic', 'PagerlessCoreStorageOps') });
 
-  it('the evaluator DLQ alarms on its first message, to the ops topic', () => {
+  it('the evaluator DLQ alarms when a batch stays 5 minutes (the scheduler replays them every minute), to the ops topic', () => {
     b.core.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'pagerless-critical-evaluator-dlq',
       Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+      MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf('AWS::SQS::Queue', 'PagerlessCoreEvaluatorDeadLetters'), 'QueueName'] } }],
-      Threshold: 1,
+      Threshold: 300,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       AlarmActions: [opsTopic()],
     });
