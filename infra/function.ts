@@ -4,11 +4,11 @@
  * with a retention. Synth runs no bundler: no esbuild, Docker or lockfile on the user's machine.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -70,7 +70,7 @@ export class PagerlessFunction extends LambdaFunction {
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
-      code: Code.fromAsset(stageFunctionPackage(props.name, props.compiledJson)),
+      code: functionCode(stageFunctionPackage(props.name, props.compiledJson)),
       handler: 'index.handler',
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
@@ -90,6 +90,30 @@ export class PagerlessFunction extends LambdaFunction {
     });
     this.functionLogs = logGroup;
   }
+}
+
+/**
+ * The staged folder as the function's code asset. Copied into cdk.out by a local "bundling" step
+ * rather than by CDK's own copy, which makes the asset folder with the umask's mode (0700 under
+ * umask 077): this one sets the modes whatever the umask. The hash is the folder's content.
+ */
+function functionCode(staged: string): Code {
+  return Code.fromAsset(staged, {
+    bundling: {
+      // Never pulled or run: the local copy always succeeds, so synth needs no Docker.
+      image: DockerImage.fromRegistry('scratch'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          for (const file of ['index.mjs', BUNDLED_CONFIG_NAME]) {
+            copyFileSync(join(staged, file), join(outputDir, file));
+            chmodSync(join(outputDir, file), 0o644);
+          }
+          chmodSync(outputDir, 0o755);
+          return true;
+        },
+      },
+    },
+  });
 }
 
 /**

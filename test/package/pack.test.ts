@@ -149,7 +149,8 @@ beforeAll(() => {
   writeFileSync(join(app, 'monitors.yaml'), CONFIG);
   // As cdk init's cdk.json: type-check with the app's tsconfig, then run the app with tsx.
   writeFileSync(join(app, 'cdk.json'), JSON.stringify({ app: `${join(BIN, 'tsc')} && ${join(BIN, 'tsx')} bin/monitoring.ts` }));
-  run(join(BIN, 'cdk'), ['synth', '-q', '--no-notices', '-o', 'cdk.out'], app);
+  // Under umask 077, where a file or folder made with default modes is private to its owner.
+  run('sh', ['-c', `umask 077 && exec ${join(BIN, 'cdk')} synth -q --no-notices -o cdk.out`], app);
   first = readSynth(join(app, 'cdk.out'));
 }, 600_000);
 
@@ -190,7 +191,8 @@ describe('the package, installed into a cdk init app', () => {
       expect(fn).toMatchObject({ handler: 'index.handler', runtime: 'nodejs22.x', architectures: ['arm64'] });
       const dir = join(first.outdir, fn.asset!);
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'monitors.json']);
-      // Lambda's user owns none of the files: all of them world-readable.
+      // Lambda's user owns none of the files: all of them world-readable, the folder enterable.
+      expect({ dir: fn.asset, mode: statSync(dir).mode & 0o555 }).toEqual({ dir: fn.asset, mode: 0o555 });
       for (const name of readdirSync(dir)) expect({ name, mode: statSync(join(dir, name)).mode & 0o444 }).toEqual({ name, mode: 0o444 });
       const compiled = readFileSync(join(dir, 'monitors.json'), 'utf8');
       expect(compiled).toContain('shop.example.com');
@@ -208,7 +210,7 @@ describe('the package, installed into a cdk init app', () => {
     // The init tsconfig with emit on: the app as CommonJS JavaScript, requiring the ESM package.
     run(join(BIN, 'tsc'), ['--noEmit', 'false', '--outDir', 'build', '--inlineSourceMap', 'false', '--inlineSources', 'false'], app);
     const outdir = join(work, 'cdk.out.node');
-    execFileSync(process.execPath, [join(app, 'build/bin/monitoring.js')], { cwd: app, env: { ...offlineEnv(), CDK_OUTDIR: outdir }, stdio: 'pipe' });
+    execFileSync('sh', ['-c', `umask 077 && exec ${process.execPath} build/bin/monitoring.js`], { cwd: app, env: { ...offlineEnv(), CDK_OUTDIR: outdir }, stdio: 'pipe' });
     const second = readSynth(outdir);
     const keys = (s: Synth) => s.functions.map((f) => `${f.stack}/${f.id}:${f.s3Key}`).sort();
     expect(keys(second)).toHaveLength(6);
