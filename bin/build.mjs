@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
  * Compile the CLI (shared/cli/main.ts) into dist/, so `pagerless` starts without transpiling
- * TypeScript. Run by `npm ci` (prepare), `npm test`, `npm run bench` and the vitest globalSetup.
+ * TypeScript, and bundle each Lambda function (functions/<name>.ts) into
+ * dist/functions/<name>/index.mjs, the code the Pagerless construct deploys (so synth needs no
+ * esbuild). Run by `npm ci` (prepare), `npm pack` (prepack), `npm test`, `npm run bench`,
+ * `cdk synth` (cdk.json) and the vitest globalSetup.
  *
  * The pure-JavaScript packages every command loads (zod, yaml, undici) are bundled in: resolving
  * and compiling their hundreds of files took ~200 ms of each start. Every other package stays
  * external, used from node_modules as installed (better-sqlite3 is native; the AWS SDK loads on
  * demand). Code behind a dynamic import() becomes its own chunk, so `validate` never loads SQLite.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -23,7 +26,7 @@ const DIST = join(ROOT, 'dist');
 const STALE_CHUNK_MS = 10 * 60_000;
 
 const t0 = performance.now();
-const result = await build({
+const cli = build({
   absWorkingDir: ROOT,
   entryPoints: { cli: 'shared/cli/main.ts' },
   outdir: DIST,
@@ -40,6 +43,28 @@ const result = await build({
   write: false,
   logLevel: 'warning',
 });
+
+// The Lambda packages: one self-contained ESM file per function. The Node.js 22 runtime ships the
+// AWS SDK v3, so it stays out; the compiled config is added beside it at synth (infra/function.ts).
+const FUNCTIONS = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const lambdas = build({
+  absWorkingDir: ROOT,
+  entryPoints: Object.fromEntries(FUNCTIONS.map((name) => [`${name}/index`, `functions/${name}.ts`])),
+  outdir: join(DIST, 'functions'),
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  external: ['@aws-sdk/*'],
+  // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
+  banner: { js: "import{createRequire as __pagerlessRequire}from'node:module';const require=__pagerlessRequire(import.meta.url);" },
+  write: false,
+  logLevel: 'warning',
+});
+const result = { outputFiles: [...(await lambdas).outputFiles, ...(await cli).outputFiles] };
 
 // Several test runs may share this checkout: each file appears whole (written aside, then renamed),
 // chunks (named by content) before the entry that imports them, and unchanged files are not rewritten.
@@ -61,7 +86,9 @@ for (const file of outputs) {
   }
   mkdirSync(dirname(file.path), { recursive: true });
   const aside = `${file.path}.${process.pid}.tmp`;
+  // World-readable whatever the umask: Lambda runs the function as a user that owns no file.
   writeFileSync(aside, file.contents);
+  chmodSync(aside, 0o644);
   renameSync(aside, file.path);
   changed++;
 }

@@ -1,15 +1,15 @@
 /**
- * One Pagerless Lambda function: functions/<name>.ts bundled by esbuild (no Docker), Node.js 22 on
- * arm64, with the compiled config (monitors.json) in the package and a log group with a retention.
+ * One Pagerless Lambda function: the bundle built with the package (dist/functions/<name>, by
+ * bin/build.mjs) plus the compiled config (monitors.json), Node.js 22 on arm64, with a log group
+ * with a retention. Synth runs no bundler: no esbuild, Docker or lockfile on the user's machine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -17,8 +17,12 @@ import { ENV, type FunctionName } from '../shared/adapters/aws/tables.ts';
 import { BUNDLED_CONFIG_NAME } from './config.ts';
 import type { MetricsOf } from './metrics.ts';
 
-/** The repository root (infra/..): entry files, the lockfile and esbuild live there. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+/**
+ * Where the prebuilt bundles are: dist/functions of the repository when this runs from its source
+ * (infra/function.ts), the package's dist/functions when it runs compiled (dist/lib/infra/function.js).
+ */
+export const BUNDLES_DIR = import.meta.url.endsWith('.ts') ? resolve(HERE, '../dist/functions') : resolve(HERE, '../../functions');
 
 /** The runtime every function uses (DESIGN: nodejs20.x is deprecated on Lambda). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
@@ -51,8 +55,8 @@ export interface PagerlessFunctionProps {
   readonly functionName?: string;
 }
 
-/** A NodejsFunction with Pagerless's packaging, runtime and logging. */
-export class PagerlessFunction extends NodejsFunction {
+/** A Lambda function with Pagerless's packaging, runtime and logging. */
+export class PagerlessFunction extends LambdaFunction {
   /** The function's log group (the dashboard's Logs Insights widgets read it). */
   readonly functionLogs: LogGroup;
 
@@ -64,13 +68,10 @@ export class PagerlessFunction extends NodejsFunction {
     // Our own role: logs scoped to this function's log group instead of AWSLambdaBasicExecutionRole.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
-    const configPath = stageConfig(props.compiledJson);
     super(scope, id, {
       role,
-      entry: join(PROJECT_ROOT, 'functions', `${props.name}.ts`),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      code: functionCode(stageFunctionPackage(props.name, props.compiledJson)),
+      handler: 'index.handler',
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -86,46 +87,66 @@ export class PagerlessFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: props.metrics.metricsNamespace,
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
-        banner: "import{createRequire as __pagerlessRequire}from'node:module';const require=__pagerlessRequire(import.meta.url);",
-        // The Node.js 22 runtime ships the AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          // Lambda runs the code as a user that does not own the files, and the CDK CLI keeps file
-          // modes in the zip: everything must be world-readable (the staged config is 0600, and a
-          // umask of 077 makes the bundle 0600 too), or every cold start fails with EACCES.
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            `cp ${shellQuote(configPath)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`,
-            `chmod -R u=rwX,go=rX ${shellQuote(outputDir)}`,
-          ],
-        },
-      },
     });
     this.functionLogs = logGroup;
   }
 }
 
 /**
- * The compiled config in a file the bundling hook can copy (it can be larger than a command line
- * may be). Named by its hash: the same config is written once per synth.
+ * The staged folder as the function's code asset. Copied into cdk.out by a local "bundling" step
+ * rather than by CDK's own copy, which makes the asset folder with the umask's mode (0700 under
+ * umask 077): this one sets the modes whatever the umask. The hash is the folder's content.
  */
-function stageConfig(json: string): string {
-  // Private to this user: `${env:...}` values are resolved in it.
-  const dir = join(tmpdir(), `pagerless-synth-${process.getuid?.() ?? 'user'}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `${createHash('sha256').update(json).digest('hex')}.json`);
-  if (!existsSync(file)) writeFileSync(file, json, { mode: 0o600 });
-  return file;
+function functionCode(staged: string): Code {
+  return Code.fromAsset(staged, {
+    bundling: {
+      // Never pulled or run: the local copy always succeeds, so synth needs no Docker.
+      image: DockerImage.fromRegistry('scratch'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          for (const file of ['index.mjs', BUNDLED_CONFIG_NAME]) {
+            copyFileSync(join(staged, file), join(outputDir, file));
+            chmodSync(join(outputDir, file), 0o644);
+          }
+          chmodSync(outputDir, 0o755);
+          return true;
+        },
+      },
+    },
+  });
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * A folder holding the function's package: its prebuilt bundle (index.mjs) and the compiled config
+ * (monitors.json). Named by the hash of both, so the same config gives the same folder and the same
+ * asset hash; written aside and renamed, so concurrent synths never see half of one.
+ */
+export function stageFunctionPackage(name: FunctionName, compiledJson: string): string {
+  const bundleFile = join(BUNDLES_DIR, name, 'index.mjs');
+  if (!existsSync(bundleFile)) {
+    throw new Error(`Pagerless: the ${name} function's bundle ${bundleFile} is missing: build it with \`npm run build\` (the published package includes it)`);
+  }
+  const bundle = readFileSync(bundleFile);
+  const hash = createHash('sha256').update(bundle).update('\0').update(compiledJson).digest('hex');
+  // Private to this user: `${env:...}` values are resolved in the config.
+  const parent = join(tmpdir(), `pagerless-synth-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const dir = join(parent, `${name}-${hash.slice(0, 32)}`);
+  if (existsSync(join(dir, BUNDLED_CONFIG_NAME))) return dir;
+  const aside = mkdtempSync(join(parent, `.${name}-`));
+  // Lambda runs the code as a user that does not own the files, and the CDK CLI keeps file modes in
+  // the zip: everything must be world-readable whatever the umask, or every cold start fails with EACCES.
+  for (const [file, contents] of [['index.mjs', bundle], [BUNDLED_CONFIG_NAME, compiledJson]] as const) {
+    writeFileSync(join(aside, file), contents);
+    chmodSync(join(aside, file), 0o644);
+  }
+  chmodSync(aside, 0o755);
+  try {
+    renameSync(aside, dir);
+  } catch (err) {
+    // Another synth staged the same package first: theirs is identical.
+    rmSync(aside, { recursive: true, force: true });
+    if (!existsSync(join(dir, BUNDLED_CONFIG_NAME))) throw err;
+  }
+  return dir;
 }
