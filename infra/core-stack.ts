@@ -75,6 +75,8 @@ export interface PagerlessCoreProps {
    * @default - apiThrottle, per route
    */
   readonly openRouteThrottle?: ThrottleSettings;
+  /** X-Ray active tracing on every function. @default false */
+  readonly tracing?: boolean;
   /** @default - no subscription: subscribe to `opsTopic` yourself */
   readonly opsEmail?: string;
 }
@@ -122,6 +124,7 @@ export class PagerlessCore extends Construct {
         memorySize: props.memorySize,
         logRetention,
         removalPolicy,
+        tracing: props.tracing,
         environment: { ...tables, ...environment },
         ...extra,
       });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -53,6 +53,8 @@ export interface PagerlessFunctionProps {
   readonly description?: string;
   /** @default - a name CloudFormation generates */
   readonly functionName?: string;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
 }
 
 /** A Lambda function with Pagerless's packaging, runtime and logging. */
@@ -79,6 +81,7 @@ export class PagerlessFunction extends LambdaFunction {
       description: props.description,
       functionName: props.functionName,
       retryAttempts: props.retryAttempts,
+      tracing: props.tracing ? Tracing.ACTIVE : undefined,
       logGroup,
       environment: {
         [ENV.configFile]: BUNDLED_CONFIG_NAME,

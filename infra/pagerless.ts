@@ -61,8 +61,23 @@ export interface PagerlessProps {
    * @default 256
    */
   readonly memorySize?: number;
-  /** @default { rateLimit: 50, burstLimit: 100 } */
+  /** @default { rateLimit: 50, burstLimit: 100 } (each route: the stage's default route setting) */
   readonly apiThrottle?: ThrottleSettings;
+  /**
+   * Rate and burst of each route that checks no token (`GET /health`, `/ping/{token}[/fail]`).
+   * @default - apiThrottle
+   */
+  readonly openRouteThrottle?: ThrottleSettings;
+  /**
+   * Most prober invocations per region at once (the SQS event source's maximum concurrency, 2–1000).
+   * @default - no limit but the account's concurrency
+   */
+  readonly proberMaxConcurrency?: number;
+  /**
+   * X-Ray active tracing on every function.
+   * @default false
+   */
+  readonly tracing?: boolean;
   /**
    * Subscribe this address to the ops topic of every region (the pipeline's own alarms).
    * @default - no subscription
@@ -125,6 +140,8 @@ export class Pagerless extends Construct {
       logRetention: props.logRetention,
       memorySize: props.memorySize,
       apiThrottle: props.apiThrottle,
+      openRouteThrottle: props.openRouteThrottle,
+      tracing: props.tracing,
       opsEmail: props.opsEmail,
     });
     this.resultsTable = this.core.resultsTable;
@@ -149,6 +166,8 @@ export class Pagerless extends Construct {
         description: `Pagerless prober in ${region} (${this.config.names.deployment}, home: ${home})`,
         logRetention: props.logRetention,
         memorySize: props.memorySize,
+        maxConcurrency: props.proberMaxConcurrency,
+        tracing: props.tracing,
         opsEmail: props.opsEmail,
         removalPolicy,
       });

@@ -50,6 +50,8 @@ export interface PagerlessProberProps {
    * @default - no limit but the account's concurrency
    */
   readonly maxConcurrency?: number;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
 }
 
 export class PagerlessProber extends Construct {
@@ -90,6 +92,7 @@ export class PagerlessProber extends Construct {
       removalPolicy,
       compiledJson: props.config.compiledJson,
       timeout: PROBER_TIMEOUT,
+      tracing: props.tracing,
       memorySize: props.memorySize ?? PROBER_SIZING.memoryMb,
       logRetention: props.logRetention,
       description: `Pagerless: runs probe batches from ${props.region}`,
@@ -144,6 +147,8 @@ export interface PagerlessProberStackProps extends StackProps {
   readonly opsEmail?: string;
   /** @default - no limit (see PagerlessProberProps.maxConcurrency) */
   readonly maxConcurrency?: number;
+  /** @default false */
+  readonly tracing?: boolean;
   /**
    * Of the queues, this region's ops topic and its key, and the log group.
    * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
@@ -182,6 +187,7 @@ export class PagerlessProberStack extends Stack {
       memorySize: props.memorySize,
       removalPolicy,
       maxConcurrency: props.maxConcurrency,
+      tracing: props.tracing,
     });
   }
 }
