@@ -4,11 +4,11 @@
  * a config that changes under it. Each test would have caught the fault it is named after.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, close, freePort, get, listen, RunningEngine, startTarget, tempDir, waitFor, waitUp, writeConfig } from '../e2e/harness.ts';
+import { CLI, cli, close, freePort, get, listen, RunningEngine, startTarget, tempDir, waitFor, waitUp, writeConfig } from '../e2e/harness.ts';
 
 type Mode = 'ok' | 'error' | 'hang' | 'reset';
 
@@ -257,6 +257,33 @@ describe('the data dir', () => {
     const notDb = await cli(['run', '-c', writeConfig(dir, config()), '--port', '0', '--data', garbage]);
     expect(notDb.code).toBe(1);
     expect(notDb.stderr).toBe(`pagerless: ${join(garbage, 'pagerless.db')} is not a database (file is not a database): move it away, or point --data at another folder\n`);
+  });
+});
+
+describe('a data dir this user cannot write', () => {
+  it('exits 1 saying --data is not writable (as another user when the tests run as root: root writes anywhere)', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const file = writeConfig(dir, config());
+    chmodSync(file, 0o644);
+    const data = join(dir, 'data');
+    mkdirSync(data, { mode: 0o755 });
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(data, 0o555);
+    const out = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'run', '-c', file, '--port', '0', '--data', data], {
+        cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'ignore', 'pipe'],
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stderr });
+      });
+    });
+    expect(out).toEqual({ code: 1, stderr: `pagerless: --data ${data} is not writable (permission denied): point --data at a folder this user can write\n` });
   });
 });
 
