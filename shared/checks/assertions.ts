@@ -86,9 +86,11 @@ export const assertions = {
 } satisfies Record<string, (obs: Observation, e: Expectations, now: number) => string | null>;
 
 /** Every failed assertion's reason, in a fixed order (status first: it explains the rest). */
+const ASSERTIONS = Object.values(assertions);
+
 export function failedExpectations(obs: Observation, e: Expectations, now: number): string[] {
   const reasons: string[] = [];
-  for (const assert of Object.values(assertions)) {
+  for (const assert of ASSERTIONS) {
     const reason = assert(obs, e, now);
     if (reason) reasons.push(reason);
   }

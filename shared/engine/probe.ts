@@ -33,26 +33,29 @@ export async function runRound(check: CompiledCheck, ctx: RoundContext): Promise
   }
   const a = attempt!;
   const reason = attempts > 1 && !verdict.ok ? `${verdict.reason} (${attempts} attempts)` : verdict.reason;
-  return {
+  const pushed = isPushed(check);
+  const result: ProbeResult = {
     check: check.id,
-    region: isPushed(check) ? PUSH_REGION : ctx.region,
+    region: pushed ? PUSH_REGION : ctx.region,
     at: ctx.now(),
     ok: verdict.ok,
     latencyMs: Math.round(a.latencyMs * 10) / 10,
     reason,
     attempts,
-    ...(a.traceId ? { traceId: a.traceId } : {}),
-    ...(a.timings ? { timings: roundTimings(a.timings) } : {}),
-    ...(isPushed(check) ? { pushed: true } : {}),
   };
+  // Set only when present (no empty spreads: this runs for every round of every check).
+  if (a.traceId) result.traceId = a.traceId;
+  if (a.timings) result.timings = roundTimings(a.timings);
+  if (pushed) result.pushed = true;
+  return result;
 }
 
 function judge(attempt: ProbeAttempt, check: CompiledCheck, now: number): { ok: boolean; reason: string } {
   if (!attempt.ok) return { ok: false, reason: attempt.reason };
   const failed = failedExpectations(attempt, check.expect, now);
   if (failed.length > 0) return { ok: false, reason: failed.join('; ') };
-  const parts = [attempt.status !== undefined ? `status ${attempt.status}` : 'ok', attempt.note].filter(Boolean);
-  return { ok: true, reason: parts.join(', ') };
+  const seen = attempt.status !== undefined ? `status ${attempt.status}` : 'ok';
+  return { ok: true, reason: attempt.note ? `${seen}, ${attempt.note}` : seen };
 }
 
 const PHASES = ['dns', 'connect', 'tls', 'firstByte', 'total'] as const satisfies readonly (keyof PhaseTimings)[];
