@@ -18,6 +18,22 @@ export const BODY_WINDOW_CHARS = 16 * 1024;
 /** New text gathered before the pattern is tested again. */
 const SCAN_CHARS = 16 * 1024;
 
+const searchables = new WeakMap<RegExp, RegExp>();
+
+/**
+ * A copy with `g`, so that a search can begin after the window's first character (`y` dropped:
+ * config patterns carry no flags). One per configured pattern, shared by every probe of the check:
+ * `scan` sets `lastIndex` and calls `exec` in one synchronous step, so sharing it is safe.
+ */
+function searchable(pattern: RegExp): RegExp {
+  let copy = searchables.get(pattern);
+  if (!copy) {
+    copy = new RegExp(pattern.source, `${pattern.flags.replace(/[gy]/g, '')}g`);
+    searchables.set(pattern, copy);
+  }
+  return copy;
+}
+
 export class BodyMatcher {
   private readonly pattern: RegExp;
   private readonly decoder = new StringDecoder('utf8');
@@ -36,9 +52,7 @@ export class BodyMatcher {
   constructor(pattern: RegExp, limits: { windowChars?: number; scanChars?: number } = {}) {
     this.windowChars = limits.windowChars ?? BODY_WINDOW_CHARS;
     this.scanChars = limits.scanChars ?? SCAN_CHARS;
-    // A copy with `g`, so that a search can begin after the window's first character (`y` dropped:
-    // config patterns carry no flags, and `lastIndex` is ours).
-    this.pattern = new RegExp(pattern.source, `${pattern.flags.replace(/[gy]/g, '')}g`);
+    this.pattern = searchable(pattern);
   }
 
   get matched(): boolean {
