@@ -163,14 +163,18 @@ export class LiveChecks {
   async tick(engine: Engine, scheduled: string[]): Promise<void> {
     const now = this.clock.now();
     this.flush(engine);
+    let startedNow = false;
     if (!this.startupDigestSent && engine.config.settings.summary) {
       const withResults = new Set([...this.latest.values()].map((r) => r.check));
       if (scheduled.every((id) => withResults.has(id)) || this.mono() - this.startedAt >= STARTUP_DIGEST_WAIT_MS) {
         this.startupDigestSent = true;
+        startedNow = true;
         await engine.digest(now, 0, `start:${now}`);
       }
     }
-    await engine.tick(now, this.startupDigestSent ? this.lastTickAt : now);
+    // Periodic digests only for periods that end after the start-up one: one ending in this very
+    // tick would go out beside it (digests have no delivery order) and could arrive first.
+    await engine.tick(now, this.startupDigestSent && !startedNow ? this.lastTickAt : now);
     this.lastTickAt = now;
     if (this.mono() - this.lastPruneAt >= PRUNE_EVERY_MS) {
       this.lastPruneAt = this.mono();
