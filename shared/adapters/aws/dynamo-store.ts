@@ -181,18 +181,8 @@ export class DynamoStore implements EngineStore {
   /** Newest result of every (check, region) seen in the last `latestWindowMs` (one Query per UTC hour spanned). */
   async latestResults(): Promise<ProbeResult[]> {
     const now = this.clock.now();
-    const from = now - this.latestWindowMs;
-    const to = now + CLOCK_SKEW_MS;
-    const hours: number[] = [];
-    for (let h = Math.floor(from / HOUR_MS); h <= Math.floor(to / HOUR_MS); h++) hours.push(h * HOUR_MS);
-    const pages = await Promise.all(hours.map((h) => this.queryAll({
-      TableName: this.resultsTable,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': RESULTS_TABLE.partitionKey, '#sk': RESULTS_TABLE.sortKey },
-      ExpressionAttributeValues: { ':pk': hourKey(h), ':from': pad13(from), ':to': `${pad13(to)}~` },
-    })));
     // Later writes win ties on `at`, like SQLite's rowid order: items by write stamp, results in batch order.
-    const items = pages.flat().sort((a, b) => Number(a.w ?? 0) - Number(b.w ?? 0));
+    const items = (await this.itemsBetween(now - this.latestWindowMs, now + CLOCK_SKEW_MS)).sort((a, b) => Number(a.w ?? 0) - Number(b.w ?? 0));
     const latest = new Map<string, ProbeResult>();
     for (const item of items) {
       for (const r of decodeResultsItem(item)) {
@@ -211,8 +201,15 @@ export class DynamoStore implements EngineStore {
   async resultsWrittenBetween(from: number, to: number): Promise<ProbeResult[]> {
     // An item's sort key is its newest `at`, set by the prober before the write (an invocation runs
     // at most 15 minutes; its clock may be ahead).
-    const low = from - 15 * 60_000;
-    const high = to + CLOCK_SKEW_MS;
+    const items = await this.itemsBetween(from - 15 * 60_000, to + CLOCK_SKEW_MS);
+    return items
+      .filter((item) => { const w = Number(item.w ?? 0) / 1000; return w >= from && w <= to; })
+      .sort((a, b) => Number(a.w ?? 0) - Number(b.w ?? 0))
+      .flatMap((item) => decodeResultsItem(item));
+  }
+
+  /** Results items whose newest `at` (their sort key) lies in [low, high]: one Query per UTC hour spanned. */
+  private async itemsBetween(low: number, high: number): Promise<Item[]> {
     const hours: number[] = [];
     for (let h = Math.floor(low / HOUR_MS); h <= Math.floor(high / HOUR_MS); h++) hours.push(h * HOUR_MS);
     const pages = await Promise.all(hours.map((h) => this.queryAll({
@@ -221,10 +218,7 @@ export class DynamoStore implements EngineStore {
       ExpressionAttributeNames: { '#pk': RESULTS_TABLE.partitionKey, '#sk': RESULTS_TABLE.sortKey },
       ExpressionAttributeValues: { ':pk': hourKey(h), ':from': pad13(low), ':to': `${pad13(high)}~` },
     })));
-    return pages.flat()
-      .filter((item) => { const w = Number(item.w ?? 0) / 1000; return w >= from && w <= to; })
-      .sort((a, b) => Number(a.w ?? 0) - Number(b.w ?? 0))
-      .flatMap((item) => decodeResultsItem(item));
+    return pages.flat();
   }
 
   /** Results of one check, newest first, from the last `recentWindowMs`. */
