@@ -7,13 +7,15 @@
 
 /**
  * Measured per check on a loopback target through the real probe code (runRound), by
- * `BENCH_ONLY=costinputs npm run bench` (test/bench/run.ts, section `costinputs`), 2026-11-23, on
- * the 2-core x86 build machine under load from other jobs (so CPU is likely high; a reviewer saw
- * 1.5–2.1 ms per HTTPS check). Bytes are the TCP payload the client sends (TLS records
- * included), against 127.0.0.1: no SNI, a short Host header.
+ * `BENCH_ONLY=costinputs npm run bench` (test/bench/run.ts, section `costinputs`), 2026-12-02, on
+ * the 2-core x86 build machine, idle (median of 5 runs of 2,000; the HTTPS runs spread 1.39–1.87
+ * ms; a reviewer saw 1.5–2.1 ms; the same bench on a loaded machine gave 3.37 ms). The check ran
+ * with `insecure: true` against a one-certificate P-256 chain, so a real chain's verification is
+ * not in it; Lambda's arm64 cores are assumed as fast per thread. Bytes are the TCP payload the
+ * client sends (TLS records included), against 127.0.0.1: no SNI, a short Host header.
  */
 export const MEASURED = {
-  cpuMsPerCheck: { http: 0.62, https: 3.37, tcp: 0.27 },
+  cpuMsPerCheck: { http: 0.34, https: 1.66, tcp: 0.07 },
   bytesSentPerCheck: { http: 129, https: 596, tcp: 0 },
 } as const;
 
@@ -106,24 +108,97 @@ export function expectedSlowestMs(n: number, a: Pick<ProberAssumptions, 'latency
 export interface InvocationEstimate {
   /** CPU the checks and the handler need, at the memory's share, ms. */
   cpuMs: number;
-  /** The slowest target's expected answer, ms. */
+  /** The slowest target's expected answer, ms (all checks at once, no CPU: a lower bound). */
   slowestMs: number;
-  /** Billed duration: the longer of the two (the checks overlap their waits), plus the Results write, ms. */
+  /** Expected time to run every check with `inFlight` at a time on the memory's CPU share, ms. */
+  runMs: number;
+  /** p95 of the time a check's CPU work waits for the others': what its measured latency grows by, ms. */
+  inflationP95Ms: number;
+  /** Billed duration: the run, the handler's own CPU and the Results write, ms. */
   billedMs: number;
   gbSeconds: number;
 }
 
+/** A seeded generator (LCG), so every estimate is the same on every run. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
 /**
- * One invocation of `kinds.length` checks at `memoryMb`: the checks run concurrently, so it lasts
- * as long as the longer of its CPU work (at the memory's CPU share) and its slowest target, then
+ * Runs an invocation's checks as the prober does (probeBatch: `inFlight` workers take checks in
+ * order) on one thread at the memory's CPU share, `trials` times with seeded random latencies.
+ * Each check waits for the network (lognormal, or a hang until the timeout), then needs `workMs[i]`
+ * of the thread (its handshake and parsing; one FIFO CPU); its worker then takes the next check.
+ * Returns the expected duration and the p95 of the CPU wait over all checks of all trials.
+ */
+export function simulateRun(
+  workMs: readonly number[],
+  inFlight: number,
+  a: Pick<ProberAssumptions, 'latencyMedianMs' | 'latencySigma' | 'hangShare' | 'timeoutMs'>,
+  trials = 40,
+): { runMs: number; inflationP95Ms: number } {
+  const n = workMs.length;
+  if (n === 0) return { runMs: 0, inflationP95Ms: 0 };
+  const random = lcg(0x9e3779b9 ^ n);
+  const waits: number[] = [];
+  const latency = () => {
+    if (random() < a.hangShare) return a.timeoutMs;
+    const z = Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random());
+    return Math.min(a.timeoutMs, a.latencyMedianMs * Math.exp(a.latencySigma * z));
+  };
+  let total = 0;
+  for (let t = 0; t < trials; t++) {
+    // Network answers not yet served by the CPU, as [time, check], kept sorted by time (a few dozen at most).
+    const pending: [number, number][] = [];
+    const start = (check: number, at: number) => {
+      const entry: [number, number] = [at + latency(), check];
+      let i = pending.length;
+      while (i > 0 && pending[i - 1]![0] > entry[0]) i--;
+      pending.splice(i, 0, entry);
+    };
+    let next = 0;
+    for (; next < Math.min(inFlight, n); next++) start(next, 0);
+    let cpuFree = 0;
+    while (pending.length > 0) {
+      const [at, check] = pending.shift()!;
+      const begin = Math.max(cpuFree, at);
+      waits.push(begin - at);
+      cpuFree = begin + workMs[check]!;
+      if (next < n) start(next++, cpuFree);
+    }
+    total += cpuFree;
+  }
+  waits.sort((x, y) => x - y);
+  return { runMs: total / trials, inflationP95Ms: waits[Math.min(waits.length - 1, Math.floor(waits.length * 0.95))]! };
+}
+
+/**
+ * One invocation of `kinds.length` checks at `memoryMb`, `inFlight` at a time (the prober's
+ * inFlightFor(memoryMb)): it lasts as long as running them on the memory's CPU share takes, then
  * writes its Results item.
  */
-export function proberInvocation(kinds: readonly ProbeKind[], memoryMb: number, remote: boolean, a: ProberAssumptions = DEFAULT_PROBER_ASSUMPTIONS): InvocationEstimate {
+export function proberInvocation(kinds: readonly ProbeKind[], memoryMb: number, remote: boolean, a: ProberAssumptions = DEFAULT_PROBER_ASSUMPTIONS, inFlight = inFlightFor(memoryMb, a.cpuMsPerCheck.https)): InvocationEstimate {
   const share = cpuShare(memoryMb);
-  const cpuMs = (kinds.reduce((n, k) => n + a.cpuMsPerCheck[k], 0) + a.overheadCpuMs) / share;
+  const work = kinds.map((k) => a.cpuMsPerCheck[k] / share);
+  const cpuMs = work.reduce((n, w) => n + w, 0) + a.overheadCpuMs / share;
   const slowestMs = expectedSlowestMs(kinds.length, a);
-  const billedMs = Math.ceil(Math.max(cpuMs, slowestMs) + (remote ? a.resultsWriteRemoteMs : a.resultsWriteHomeMs));
-  return { cpuMs, slowestMs, billedMs, gbSeconds: (billedMs / 1000) * (memoryMb / 1024) };
+  const { runMs, inflationP95Ms } = simulateRun(work, inFlight, a);
+  const billedMs = Math.ceil(runMs + a.overheadCpuMs / share + (remote ? a.resultsWriteRemoteMs : a.resultsWriteHomeMs));
+  return { cpuMs, slowestMs, runMs, inflationP95Ms, billedMs, gbSeconds: (billedMs / 1000) * (memoryMb / 1024) };
+}
+
+/**
+ * How much of the thread's time the checks in flight may need at once, ms: the prober runs
+ * `IN_FLIGHT_CPU_MS x share / cpu per HTTPS check` checks at a time. At 180 ms a check's measured
+ * latency grows by ~60 ms at p95 (simulateRun, at any memory), where starting 100 at once on 512 MB
+ * added ~270 ms.
+ */
+export const IN_FLIGHT_CPU_MS = 180;
+
+/** Checks a prober of `memoryMb` runs at a time (at least 2, at most 200 sockets). */
+export function inFlightFor(memoryMb: number, httpsCpuMs: number = MEASURED.cpuMsPerCheck.https): number {
+  return Math.max(2, Math.min(200, Math.floor((IN_FLIGHT_CPU_MS * cpuShare(memoryMb)) / httpsCpuMs)));
 }
 
 /** Bytes one check sends to the internet (IP level). */
@@ -140,8 +215,10 @@ export function coldStartGbSeconds(memoryMb: number, a: ProberAssumptions = DEFA
 export interface SizingPoint {
   memoryMb: number;
   checksPerInvocation: number;
-  /** CPU the batch queues for at this memory: what a measured latency can be inflated by, ms. */
-  cpuQueueMs: number;
+  /** Checks in flight at this memory (inFlightFor). */
+  inFlight: number;
+  /** p95 of what a check's measured latency grows by while it waits for the thread, ms. */
+  inflationP95Ms: number;
   /** Prober duration (incl. cold starts) + the per-invocation costs, USD a month. */
   usd: number;
 }
@@ -175,8 +252,9 @@ export function sizingCurve(
         usd += batches.length * (730 / a.containerLifetimeHours) * coldStartGbSeconds(memoryMb, a) * gbSecondUsd;
       }
       const largest = Math.min(n, Math.max(...regions.map((r) => r.checksPerSlot)));
-      const cpuQueueMs = (largest * a.cpuMsPerCheck[regions[0]?.kind ?? 'https'] + a.overheadCpuMs) / cpuShare(memoryMb);
-      points.push({ memoryMb, checksPerInvocation: n, cpuQueueMs, usd });
+      const inFlight = inFlightFor(memoryMb, a.cpuMsPerCheck.https);
+      const { inflationP95Ms } = proberInvocation(Array(largest).fill(regions[0]?.kind ?? 'https'), memoryMb, false, a, inFlight);
+      points.push({ memoryMb, checksPerInvocation: n, inFlight, inflationP95Ms, usd });
     }
   }
   return points;

@@ -19,7 +19,7 @@ import { pingEveryMs } from '../checks/index.ts';
 import { serviceMetrics } from '../engine/metrics.ts';
 import { secretReferences } from '../config/compiled-json.ts';
 import { PROBER_SIZING } from '../engine/prober-sizing.ts';
-import { coldStartGbSeconds, cpuShare, DEFAULT_PROBER_ASSUMPTIONS, egressBytes, expectedSlowestMs, MB_PER_VCPU, proberInvocation, sizingCurve, type ProbeKind, type ProberAssumptions, type SizingPoint } from './model.ts';
+import { coldStartGbSeconds, cpuShare, DEFAULT_PROBER_ASSUMPTIONS, egressBytes, expectedSlowestMs, IN_FLIGHT_CPU_MS, inFlightFor, MB_PER_VCPU, proberInvocation, sizingCurve, type ProbeKind, type ProberAssumptions, type SizingPoint } from './model.ts';
 import { HOURS_PER_MONTH, PRICES } from './prices.ts';
 
 /** One per-service health line (serviceHealthLine, written raw). */
@@ -328,7 +328,7 @@ export async function estimateCost(config: CompiledConfig, assumptions: CostAssu
 
 /** Memories and batch sizes the curve is printed for. */
 const CURVE_MEMORIES = [128, 256, 512, 1024, 1769];
-const CURVE_BATCH_SIZES = [25, 50, 100, 200];
+const CURVE_BATCH_SIZES = [50, 100, 200, 400];
 /** Bytes a result adds to a Results item (compact tuples; `pagerless cost` measures ~6). */
 const RESULT_BYTES = 6;
 
@@ -337,13 +337,13 @@ function dominantKind(kinds: ProbeKind[]): ProbeKind {
   return (['https', 'http', 'tcp'] as const).reduce((best, k) => (n(k) > n(best) ? k : best), 'https');
 }
 
-/** The curve as a table: rows are batch sizes, columns memories; $ a month (CPU queue in ms). */
+/** The curve as a table: rows are batch sizes, columns memories; $ a month (checks in flight, p95 latency growth in ms). */
 export function formatCurve(points: SizingPoint[]): string[] {
   if (points.length === 0) return [];
   const memories = [...new Set(points.map((p) => p.memoryMb))];
   const sizes = [...new Set(points.map((p) => p.checksPerInvocation))];
-  const cell = (p: SizingPoint) => `$${p.usd.toFixed(2)} (${Math.round(p.cpuQueueMs)} ms)`.padStart(20);
-  const out = [`  ${'checks/invocation'.padEnd(18)}${memories.map((m) => `${m} MB`.padStart(20)).join('')}`];
+  const cell = (p: SizingPoint) => `$${p.usd.toFixed(2)} (${p.inFlight}, +${Math.round(p.inflationP95Ms)} ms)`.padStart(24);
+  const out = [`  ${'checks/invocation'.padEnd(18)}${memories.map((m) => `${m} MB`.padStart(24)).join('')}`];
   for (const n of sizes) out.push(`  ${String(n).padEnd(18)}${memories.map((m) => cell(points.find((p) => p.memoryMb === m && p.checksPerInvocation === n)!)).join('')}`);
   return out;
 }
@@ -362,7 +362,7 @@ export function formatCost(r: CostReport): string {
   out.push('', `Simulated hour: ${Math.round(r.hour.proberInvocations)} prober invocations, ${Math.round(r.hour.resultsItems)} Results items (${Math.round(r.hour.meanItemBytes)} bytes on average) for ${Math.round(r.hour.results)} results, ${Math.round(r.hour.stateReads)} state reads, ${Math.round(r.hour.stateWrites)} state writes.`);
   out.push('', 'Assumptions:', ...assumptionLines(r.assumptions).map((l) => `  - ${l}`));
   if (r.curve.length > 0) {
-    out.push('', 'Prober sizing: prober duration (cold starts included) + per-invocation costs (Lambda and SQS requests, the Results', 'item, the evaluator, log lines), $ a month; in brackets the CPU a batch queues for (what a measured latency can grow by):', ...formatCurve(r.curve));
+    out.push('', 'Prober sizing: prober duration (cold starts included) + per-invocation costs (Lambda and SQS requests, the Results', 'item, the evaluator, log lines), $ a month; in brackets the checks in flight at that memory and the p95 of what a', 'check\'s measured latency grows by while it waits for the thread:', ...formatCurve(r.curve));
   }
   return out.join('\n');
 }
@@ -378,7 +378,7 @@ export function assumptionLines(a: CostAssumptions): string[] {
     `prober: ${a.memoryMb} MB (${(cpuShare(a.memoryMb) * 100).toFixed(1)}% of a vCPU: ${MB_PER_VCPU} MB = 1 vCPU, one Node.js thread uses at most one); up to ${n} checks an invocation (${a.checksPerMessage} per SQS message, ${a.messagesPerInvocation} message(s) per invocation)`,
     `client CPU per check: ${kinds(p.cpuMsPerCheck, ' ms')} of one vCPU (measured: BENCH_ONLY=costinputs npm run bench); ${p.overheadCpuMs} ms of handler CPU per invocation`,
     `latency of a check: lognormal, median ${p.latencyMedianMs} ms, sigma ${p.latencySigma} (p95 ${q(1.645)} ms, p99 ${q(2.326)} ms); ${(p.hangShare * 100).toFixed(2)}% of checks hang until the ${p.timeoutMs / 1000} s timeout; expected slowest of ${n}: ${Math.round(slowest)} ms`,
-    'an invocation is billed for the longer of its CPU work (at the memory\'s share) and its slowest target (the checks overlap), plus the Results write',
+    `an invocation runs ${inFlightFor(a.memoryMb, p.cpuMsPerCheck.https)} checks at a time (${IN_FLIGHT_CPU_MS} ms of the thread's time in flight at this memory's share; a worker takes the next check when its last one is done) and is billed for that run (simulated: each check waits for its target, then for the thread), plus its own CPU and the Results write; at this size a check's measured latency grows by ${Math.round(proberInvocation(Array(n).fill('https'), a.memoryMb, false, p).inflationP95Ms)} ms at p95 while it waits for the thread`,
     `Results write: ${p.resultsWriteHomeMs} ms in the home region, ${p.resultsWriteRemoteMs} ms from other regions; scheduler and evaluator: ${a.otherMemoryMb} MB, ${a.invocationOverheadMs} ms per invocation besides their work`,
     `bytes sent per check: ${kinds(p.bytesSentPerCheck, ' B')} of TCP payload (measured, TLS records included), + ${p.hostNameBytes} B for a host name (SNI, Host), + ${kinds(p.packetsPerCheck, '')} packets x ${p.headerBytesPerPacket} B of IP/TCP headers; answers coming in are free; priced at $${PRICES.internetEgressGb.usd}/GB, the rate after the free tier (the account-wide 100 GB a month free is not deducted)`,
     `cold starts: INIT is billed (since Aug 2025), ${p.initCpuMs} ms of CPU at the memory's share; each warm container (the most prober invocations running at once in a region, the scheduler, the evaluator) is replaced every ${p.containerLifetimeHours} h`,

@@ -43,13 +43,36 @@ export function planMinute(checks: { id: string; intervalMs: number }[], minuteS
   return [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([delaySeconds, ids]) => ({ delaySeconds, checks: ids }));
 }
 
-/** Pack a minute's plan into messages of at most `perMessage` checks each (one message per second at least). */
-export function packMessages(plan: PlannedSecond[], minuteStart: number, perMessage: number): { delaySeconds: number; at: number; checks: string[] }[] {
+/**
+ * A probe message's body stays under this many bytes: SQS bills a request per 64 KiB of payload
+ * and takes at most 256 KiB per message and per SendMessageBatch.
+ */
+export const MAX_MESSAGE_BYTES = 60 * 1024;
+
+/**
+ * Pack a minute's plan into messages of at most `perMessage` checks each, as even as they can be
+ * (501 checks are two messages of 251 and 250, not 500 and 1), and each under MAX_MESSAGE_BYTES
+ * of check names (one message per slot at least).
+ */
+export function packMessages(plan: PlannedSecond[], minuteStart: number, perMessage: number, maxBytes = MAX_MESSAGE_BYTES): { delaySeconds: number; at: number; checks: string[] }[] {
   const out: { delaySeconds: number; at: number; checks: string[] }[] = [];
+  const envelope = 64; // {"v":1,"at":<13 digits>,"checks":[]}
   for (const p of plan) {
-    for (let i = 0; i < p.checks.length; i += perMessage) {
-      out.push({ delaySeconds: p.delaySeconds, at: minuteStart + p.delaySeconds * 1000, checks: p.checks.slice(i, i + perMessage) });
+    const at = minuteStart + p.delaySeconds * 1000;
+    const size = Math.ceil(p.checks.length / Math.max(1, Math.ceil(p.checks.length / perMessage)));
+    let checks: string[] = [];
+    let bytes = envelope;
+    for (const id of p.checks) {
+      const b = Buffer.byteLength(JSON.stringify(id)) + 1;
+      if (checks.length > 0 && (checks.length >= size || bytes + b > maxBytes)) {
+        out.push({ delaySeconds: p.delaySeconds, at, checks });
+        checks = [];
+        bytes = envelope;
+      }
+      checks.push(id);
+      bytes += b;
     }
+    if (checks.length > 0) out.push({ delaySeconds: p.delaySeconds, at, checks });
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProbeMessage, SqsProbeQueue } from '../../shared/adapters/aws/sqs-queue.ts';
+import { MAX_MESSAGE_BYTES, packMessages } from '../../shared/engine/schedule.ts';
 import { startSqsLocal } from '../support/sqs-local.ts';
 
 let sqs: Awaited<ReturnType<typeof startSqsLocal>>;
@@ -33,6 +34,28 @@ describe('SqsProbeQueue', () => {
     expect(parsed[0]).toEqual({ v: 1, at: 1_000, checks: ['svc0/api', 'svc0/db'] });
     expect(parsed.map((m) => m.at)).toEqual(messages.map((m) => m.at));
     expect(await drain(us, 'us-east-1')).toEqual([]);
+  });
+
+  it('keeps each SendMessageBatch under SQS\'s 256 KiB: ten messages of long names go in several calls, none lost', async () => {
+    const url = await sqs.createQueue('probes-big', 'eu-west-1');
+    const calls: number[] = [];
+    const real = sqs.client('eu-west-1');
+    // The real client, counting the bytes of the bodies each call carries.
+    const counting = { send: (cmd: { input: { Entries?: { MessageBody?: string }[] } }) => {
+      calls.push((cmd.input.Entries ?? []).reduce((n, e) => n + Buffer.byteLength(e.MessageBody ?? ''), 0));
+      return real.send(cmd as never);
+    } } as unknown as typeof real;
+    const queue = new SqsProbeQueue(() => counting, { 'eu-west-1': url });
+    const long = 'x'.repeat(150);
+    const plan = [{ delaySeconds: 0, checks: Array.from({ length: 3_500 }, (_, i) => `${long}${i}/check`) }];
+    const messages = packMessages(plan, 5_000, 400);
+    expect(messages.length).toBeGreaterThanOrEqual(9); // 400 names of ~160 B would be 64 KB: split by bytes
+    expect(messages.every((m) => Buffer.byteLength(JSON.stringify({ v: 1, at: m.at, checks: m.checks })) <= MAX_MESSAGE_BYTES)).toBe(true);
+    await queue.send('eu-west-1', messages);
+    expect(calls.length).toBeGreaterThan(1);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(256 * 1024);
+    const bodies = await drain(url, 'eu-west-1');
+    expect(bodies.map(parseProbeMessage).flatMap((m) => m.checks).sort()).toEqual(plan[0]!.checks.slice().sort());
   });
 
   it('honours DelaySeconds: a delayed message is not visible at once', async () => {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.ts';
 import { estimateCost, formatCost } from '../../shared/cost/simulate.ts';
-import { coldStartGbSeconds, cpuShare, DEFAULT_PROBER_ASSUMPTIONS, egressBytes, expectedSlowestMs, MEASURED, proberInvocation } from '../../shared/cost/model.ts';
-import { PROBER_SIZING } from '../../shared/engine/prober-sizing.ts';
+import { coldStartGbSeconds, cpuShare, DEFAULT_PROBER_ASSUMPTIONS, egressBytes, expectedSlowestMs, IN_FLIGHT_CPU_MS, inFlightFor, MEASURED, proberInvocation, simulateRun } from '../../shared/cost/model.ts';
+import { PROBER_SIZING, proberInFlight } from '../../shared/engine/prober-sizing.ts';
 
 function config(services: number, checksPerService: number, interval = '60s', regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
   const lines = ['version: 1', `settings: { home: us-east-1, regions: [${regions.join(', ')}] }`, `defaults: { interval: ${interval} }`, 'services:'];
@@ -25,9 +25,9 @@ describe('estimateCost', () => {
     expect(r.totalUsd).toBeCloseTo(r.lines.reduce((n, l) => n + l.usd, 0), 10);
     expect(r.perEndpointUsd).toBeCloseTo(r.totalUsd / 1_000, 10);
     const line = (prefix: string) => r.lines.find((l) => l.item.startsWith(prefix))!;
-    // By hand: 1,000 x 3 x 60 x 730 = 131,400,000 checks a month, each 3.37 ms of CPU: at any memory
-    // up to one vCPU that is 3.37 ms x 1,769/1,024 GB = 764,985 GB-s at least, whatever the waits.
-    expect(line('Lambda duration, probers').quantity).toBeGreaterThan(764_985);
+    // By hand: 1,000 x 3 x 60 x 730 = 131,400,000 checks a month, each 1.66 ms of CPU: at any memory
+    // up to one vCPU that is 1.66 ms x 1,769/1,024 GB = 376,814 GB-s at least, whatever the waits.
+    expect(line('Lambda duration, probers').quantity).toBeGreaterThan(376_814);
     // 131,400,000 x 1,156 B (596 + 10 x 52 + 40) / 2^30 = 141.47 GB at $0.09.
     expect(line('Data transfer out to the internet').quantity).toBeCloseTo(141.47, 1);
     expect(line('Data transfer out to the internet').usd).toBeCloseTo(12.73, 2);
@@ -36,7 +36,8 @@ describe('estimateCost', () => {
     expect(r.totalUsd).toBeLessThan(60);
     expect(formatCost(r)).toMatch(/Per endpoint per month\s+\$0\.0\d{3}/);
     // Every assumption is printed, the measured ones with where they come from.
-    expect(formatCost(r)).toContain('HTTPS 3.37 ms, HTTP 0.62 ms, TCP 0.27 ms of one vCPU (measured: BENCH_ONLY=costinputs npm run bench)');
+    expect(formatCost(r)).toContain('HTTPS 1.66 ms, HTTP 0.34 ms, TCP 0.07 ms of one vCPU (measured: BENCH_ONLY=costinputs npm run bench)');
+    expect(formatCost(r)).toContain('an invocation runs 15 checks at a time');
     expect(formatCost(r)).toContain('lognormal, median 120 ms, sigma 0.7 (p95 380 ms, p99 611 ms)');
     expect(formatCost(r)).toContain('$0.09/GB, the rate after the free tier');
     expect(formatCost(r)).toMatch(/Prober sizing:[\s\S]+checks\/invocation\s+128 MB\s+256 MB\s+512 MB\s+1024 MB\s+1769 MB/);
@@ -105,15 +106,53 @@ describe('the prober cost model, against figures worked by hand', () => {
     expect(expectedSlowestMs(100, fast)).toBeLessThan(6_341);
   });
 
-  it('bills an invocation for the longer of its CPU and its slowest target, plus the Results write', () => {
+  it('bills an invocation for running its checks on the memory\'s CPU share, plus its own CPU and the Results write', () => {
     const a = { ...DEFAULT_PROBER_ASSUMPTIONS, latencyMedianMs: 1, latencySigma: 0.1, hangShare: 0 };
-    // (100 x 3.37 + 15) ms / (512 / 1769) = 1,216.19 ms of CPU; + 150 ms write from a remote region -> 1,367 ms
+    // Targets answer in ~1 ms, so the thread is the bottleneck: 100 x 1.66 ms / (512 / 1769) = 573.5 ms of
+    // checks, + 15 / 0.28943 = 51.8 ms of handler, + 150 ms write from a remote region -> ~776 ms.
     const bill = proberInvocation(Array(100).fill('https'), 512, true, a);
-    expect(bill.cpuMs).toBeCloseTo(1_216.19, 1);
-    expect(bill.billedMs).toBe(1_367);
-    expect(bill.gbSeconds).toBeCloseTo(0.6835, 6); // 1.367 s x 0.5 GB
-    // Waiting dominates when CPU is plenty: 1769 MB, 2 checks, exact latencies -> ceil(211.48 + 10) = 222 ms
-    expect(proberInvocation(['https', 'https'], 1769, false, { ...DEFAULT_PROBER_ASSUMPTIONS, ...exact }).billedMs).toBe(222);
+    expect(bill.cpuMs).toBeCloseTo(573.54 + 51.83, 1);
+    expect(bill.runMs).toBeGreaterThan(573.5);
+    expect(bill.runMs).toBeLessThan(573.5 + 5); // the first answers' ~1 ms, nothing else
+    expect(bill.billedMs).toBe(Math.ceil(bill.runMs + 51.83 + 150));
+    expect(bill.gbSeconds).toBeCloseTo((bill.billedMs / 1000) * 0.5, 9);
+  });
+
+  it('runs checks as the prober does: one at a time is their latencies end to end; all at once waits for the slowest', () => {
+    // Exact latencies of 100 ms, no CPU: one worker takes 10 x 100 ms, ten workers 100 ms.
+    const flat = { latencyMedianMs: 100, latencySigma: 0, hangShare: 0, timeoutMs: 5_000 };
+    expect(simulateRun(Array(10).fill(0), 1, flat).runMs).toBeCloseTo(1_000, 6);
+    expect(simulateRun(Array(10).fill(0), 10, flat).runMs).toBeCloseTo(100, 6);
+    // Ten answers at once, 10 ms of CPU each, one thread: the last waits 90 ms, the run lasts 200 ms.
+    const r = simulateRun(Array(10).fill(10), 10, flat);
+    expect(r.runMs).toBeCloseTo(200, 6);
+    expect(r.inflationP95Ms).toBeCloseTo(90, 6);
+    // Lognormal answers, no CPU, all at once: the run is the expected slowest (as integrated above).
+    const all = simulateRun(Array(50).fill(0), 50, exact, 2_000);
+    expect(all.runMs / expectedSlowestMs(50, exact)).toBeGreaterThan(0.97);
+    expect(all.runMs / expectedSlowestMs(50, exact)).toBeLessThan(1.03);
+  });
+
+  it('keeps the queue for the thread short: checks in flight follow the CPU share, so latencies stay honest', () => {
+    expect(IN_FLIGHT_CPU_MS).toBe(180);
+    // floor(180 ms x share / 1.66 ms): 256 MB -> 15, 512 MB -> 31, 1769 MB -> 108; never fewer than 2.
+    expect(inFlightFor(256)).toBe(15);
+    expect(inFlightFor(512)).toBe(31);
+    expect(inFlightFor(1769)).toBe(108);
+    expect(inFlightFor(16)).toBe(2);
+    // At the default size, capped in flight, a check's latency grows ~50 ms at p95; all 400 at once: seconds.
+    const capped = proberInvocation(Array(400).fill('https'), PROBER_SIZING.memoryMb, false);
+    const all = proberInvocation(Array(400).fill('https'), PROBER_SIZING.memoryMb, false, DEFAULT_PROBER_ASSUMPTIONS, 400);
+    expect(capped.inflationP95Ms).toBeLessThan(80);
+    expect(all.inflationP95Ms).toBeGreaterThan(1_000);
+  });
+
+  it('the prober takes its checks in flight from the memory Lambda gave it, shared by the batch\'s messages', () => {
+    expect(proberInFlight({}, 1)).toBe(inFlightFor(PROBER_SIZING.memoryMb));
+    expect(proberInFlight({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769' }, 1)).toBe(108);
+    expect(proberInFlight({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1769' }, 4)).toBe(27);
+    expect(proberInFlight({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'junk' }, 1)).toBe(inFlightFor(PROBER_SIZING.memoryMb));
+    expect(proberInFlight({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128' }, 10)).toBe(1);
   });
 
   it('egress per check: measured payload + packets x 52 B of headers + a host name', () => {

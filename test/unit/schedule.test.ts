@@ -1,6 +1,6 @@
 /** Scheduling arithmetic: rounds spread over the minute, every interval honoured, stable across minutes. */
 import { describe, expect, it } from 'vitest';
-import { firstRunDelay, packMessages, planMinute, spreadFraction } from '../../shared/engine/schedule.ts';
+import { firstRunDelay, MAX_MESSAGE_BYTES, packMessages, planMinute, spreadFraction } from '../../shared/engine/schedule.ts';
 
 const M = Date.UTC(2026, 10, 22, 3, 0, 0);
 
@@ -36,6 +36,24 @@ describe('planMinute', () => {
     const messages = packMessages(plan, M, 100);
     expect(messages.reduce((n, m) => n + m.checks.length, 0)).toBe(1_000);
     expect(messages.every((m) => m.checks.length <= 100 && m.at === M + m.delaySeconds * 1000)).toBe(true);
+  });
+
+  it('packs a slot into even messages (501 checks: 251 + 250, not 500 + 1), in order, none lost or repeated', () => {
+    const ids = Array.from({ length: 501 }, (_, i) => `s/c${i}`);
+    const messages = packMessages([{ delaySeconds: 20, checks: ids }], M, 500);
+    expect(messages.map((m) => m.checks.length)).toEqual([251, 250]);
+    expect(messages.flatMap((m) => m.checks)).toEqual(ids);
+    expect(packMessages([{ delaySeconds: 0, checks: ids.slice(0, 3) }], M, 400).map((m) => m.checks.length)).toEqual([3]);
+  });
+
+  it('splits by bytes as well: no message body over MAX_MESSAGE_BYTES, whatever the names', () => {
+    const ids = Array.from({ length: 400 }, (_, i) => `${'é'.repeat(200)}/c${i}`); // ~410 B of UTF-8 each
+    const messages = packMessages([{ delaySeconds: 0, checks: ids }], M, 400);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(Buffer.byteLength(JSON.stringify({ v: 1, at: m.at, checks: m.checks }))).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(messages.flatMap((m) => m.checks)).toEqual(ids);
+    // One name larger than the budget still goes, alone.
+    expect(packMessages([{ delaySeconds: 0, checks: ['x'.repeat(70_000), 'a/b'] }], M, 400).map((m) => m.checks.length)).toEqual([1, 1]);
   });
 });
 

@@ -1,4 +1,4 @@
-/** The probe queues: SendMessageBatch (10 per call) to each region's SQS queue, with retries of failed entries. */
+/** The probe queues: SendMessageBatch (up to 10 messages and 256 KiB a call) to each region's SQS queue, with retries of failed entries. */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ProbeQueue } from '../../ports.ts';
 import type { ProbeBatchMessage } from './tables.ts';
@@ -23,8 +23,22 @@ export class SqsProbeQueue implements ProbeQueue {
       MessageBody: JSON.stringify({ v: 1, at: m.at, checks: m.checks } satisfies ProbeBatchMessage),
       DelaySeconds: Math.min(Math.max(0, Math.floor(m.delaySeconds)), 900),
     }));
-    for (let i = 0; i < entries.length; i += 10) {
-      let pending = entries.slice(i, i + 10);
+    // At most 10 entries and 256 KiB of bodies a call (each body is under MAX_MESSAGE_BYTES).
+    const calls: (typeof entries)[] = [];
+    let bytes = 0;
+    for (const e of entries) {
+      const b = Buffer.byteLength(e.MessageBody);
+      const last = calls.at(-1);
+      if (!last || last.length >= 10 || bytes + b > 256 * 1024) {
+        calls.push([e]);
+        bytes = b;
+      } else {
+        last.push(e);
+        bytes += b;
+      }
+    }
+    for (const call of calls) {
+      let pending = call;
       for (let attempt = 1; pending.length > 0; attempt++) {
         const out = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));
