@@ -238,6 +238,8 @@ export function sizingCurve(
   a: ProberAssumptions = DEFAULT_PROBER_ASSUMPTIONS,
 ): SizingPoint[] {
   const points: SizingPoint[] = [];
+  // A run is simulated once per size: a region's full batches all cost the same.
+  const bills = new Map<string, InvocationEstimate>();
   for (const n of batchSizes) {
     for (const memoryMb of memories) {
       let usd = 0;
@@ -246,7 +248,9 @@ export function sizingCurve(
         const rest = r.checksPerSlot - full * n;
         const batches = [...Array(full).fill(n), ...(rest > 0 ? [rest] : [])] as number[];
         for (const size of batches) {
-          const bill = proberInvocation(Array(size).fill(r.kind), memoryMb, r.remote, a);
+          const key = `${memoryMb}:${size}:${r.kind}:${r.remote}`;
+          let bill = bills.get(key);
+          if (!bill) bills.set(key, (bill = proberInvocation(Array(size).fill(r.kind), memoryMb, r.remote, a)));
           usd += slotsPerMonth * (bill.gbSeconds * gbSecondUsd + perInvocationUsd(size));
         }
         usd += batches.length * (730 / a.containerLifetimeHours) * coldStartGbSeconds(memoryMb, a) * gbSecondUsd;

@@ -3,6 +3,10 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ProbeQueue } from '../../ports.ts';
 import type { ProbeBatchMessage } from './tables.ts';
 
+/** SQS takes at most 10 entries and 256 KiB of bodies in one SendMessageBatch. */
+const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
+
 export class SqsProbeQueue implements ProbeQueue {
   /**
    * @param clientFor the SQS client of a region (queues live in their prober's region)
@@ -23,13 +27,13 @@ export class SqsProbeQueue implements ProbeQueue {
       MessageBody: JSON.stringify({ v: 1, at: m.at, checks: m.checks } satisfies ProbeBatchMessage),
       DelaySeconds: Math.min(Math.max(0, Math.floor(m.delaySeconds)), 900),
     }));
-    // At most 10 entries and 256 KiB of bodies a call (each body is under MAX_MESSAGE_BYTES).
+    // Calls within SQS's limits (each body is under MAX_MESSAGE_BYTES, so one always fits).
     const calls: (typeof entries)[] = [];
     let bytes = 0;
     for (const e of entries) {
       const b = Buffer.byteLength(e.MessageBody);
       const last = calls.at(-1);
-      if (!last || last.length >= 10 || bytes + b > 256 * 1024) {
+      if (!last || last.length >= MAX_BATCH_ENTRIES || bytes + b > MAX_BATCH_BYTES) {
         calls.push([e]);
         bytes = b;
       } else {
